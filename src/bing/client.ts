@@ -1,0 +1,442 @@
+/**
+ * The Bing client: submit a generation, wait for it, resume waiting from a saved request id. It knows
+ * Bing and nothing else: no tasks, no GraphQL, no HTTP server.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Accounts, type Account, type SessionState } from './accounts.js';
+import { BingError } from './errors.js';
+import { BingHttp, type BingResponse } from './http.js';
+import {
+  classifyRejection,
+  classifySubmitPage,
+  parseImagePoll,
+  parseSessionPage,
+  parseVideoPoll,
+  type VideoPollState,
+} from './parse.js';
+import {
+  imagePollUrl,
+  imageSubmitBody,
+  imageSubmitUrl,
+  requestIdFromLocation,
+  sessionPageUrl,
+  VIDEO_SUBMIT_FORMS,
+  videoFallbackPollUrl,
+  videoPollUrl,
+  videoSubmitRequest,
+  type GenerationKind,
+  type ImageAspect,
+  type ImageModel,
+  type RequestType,
+  type VideoAspect,
+} from './protocol.js';
+import { LearnedSchedule, type PollScheduler } from './schedule.js';
+
+export interface BingClientOptions {
+  origin: string;
+  cookies: readonly string[];
+  connections: number;
+  requestTimeoutMs: number;
+  imageDeadlineMs: number;
+  videoDeadlineMs: number;
+  /** Consecutive failed polls (network, 5xx, unreadable body) tolerated before the generation fails. */
+  pollRetries: number;
+  /** First backoff after a failed poll; doubles each time, with full jitter, up to `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxBodyBytes: number;
+  schedule: PollScheduler;
+}
+
+export const DEFAULT_CLIENT_OPTIONS: Omit<BingClientOptions, 'origin' | 'cookies' | 'schedule'> = {
+  connections: 16,
+  requestTimeoutMs: 30_000,
+  imageDeadlineMs: 300_000,
+  videoDeadlineMs: 900_000,
+  pollRetries: 4,
+  retryBaseMs: 500,
+  retryMaxMs: 8_000,
+  maxBodyBytes: 5 * 1024 * 1024,
+};
+
+/** Each step of a generation, as it happens. */
+export type GenerationEvent =
+  | { type: 'submitted'; requestId: string; account: string; at: number }
+  | { type: 'poll'; attempt: number; at: number }
+  | { type: 'partial'; at: number }
+  | { type: 'retry'; attempt: number; error: BingError; delayMs: number; at: number }
+  | { type: 'completed'; at: number }
+  | { type: 'failed'; error: BingError; at: number };
+
+export interface Watch {
+  signal?: AbortSignal | undefined;
+  onEvent?: ((event: GenerationEvent) => void) | undefined;
+}
+
+export interface Submitted {
+  requestId: string;
+  /** The fingerprint of the account it was submitted with: the same account must poll it. */
+  account: string;
+  submittedAt: number;
+}
+
+export interface ImageRequest {
+  prompt: string;
+  model: ImageModel;
+  aspect: ImageAspect;
+}
+
+export interface VideoRequest {
+  prompt: string;
+  aspect: VideoAspect;
+}
+
+export interface Resume extends Submitted {
+  /** When the whole generation gives up; defaults to submittedAt plus the kind's deadline. */
+  deadlineAt?: number | undefined;
+}
+
+export interface ImageResult {
+  requestId: string;
+  images: string[];
+  revisedPrompt: string | null;
+  polls: number;
+  submittedAt: number;
+  completedAt: number;
+}
+
+export interface VideoResult {
+  requestId: string;
+  url: string;
+  polls: number;
+  submittedAt: number;
+  completedAt: number;
+}
+
+export interface ClientStats {
+  submits: number;
+  polls: number;
+}
+
+type Poll<T> = (account: Account, signal: AbortSignal | undefined) => Promise<
+  { state: 'pending' } | { state: 'partial' } | { state: 'done'; value: T }
+>;
+
+function jitteredBackoff(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
+}
+
+export class BingClient {
+  readonly #options: BingClientOptions;
+  readonly #http: BingHttp;
+  readonly #accounts: Accounts;
+  readonly #stats: ClientStats = { submits: 0, polls: 0 };
+
+  constructor(options: BingClientOptions) {
+    this.#options = options;
+    this.#http = new BingHttp({
+      origin: options.origin,
+      connections: options.connections,
+      requestTimeoutMs: options.requestTimeoutMs,
+      maxBodyBytes: options.maxBodyBytes,
+    });
+    this.#accounts = new Accounts(options.cookies);
+  }
+
+  static withDefaults(options: Pick<BingClientOptions, 'origin' | 'cookies'> & Partial<BingClientOptions>): BingClient {
+    return new BingClient({ ...DEFAULT_CLIENT_OPTIONS, schedule: new LearnedSchedule(), ...options });
+  }
+
+  get origin(): string {
+    return this.#http.origin;
+  }
+
+  get schedule(): PollScheduler {
+    return this.#options.schedule;
+  }
+
+  cookieSet(): boolean {
+    return this.#accounts.size > 0;
+  }
+
+  session(): SessionState {
+    return this.#accounts.session();
+  }
+
+  stats(): ClientStats & { connections: ReturnType<BingHttp['connections']> } {
+    return { ...this.#stats, connections: this.#http.connections() };
+  }
+
+  /** Loads the signed-in page of every account: session state for health, and the IG value. */
+  async checkSessions(signal?: AbortSignal): Promise<SessionState> {
+    for (let i = 0; i < this.#accounts.size; i += 1) {
+      const account = this.#accounts.take();
+      if (account) await this.#checkSession(account, signal).catch(() => undefined);
+    }
+    return this.session();
+  }
+
+  async #checkSession(account: Account, signal?: AbortSignal): Promise<boolean> {
+    const response = await this.#http.send({ method: 'GET', url: sessionPageUrl(this.origin), cookie: account.cookie, signal });
+    if (response.status !== 200) return account.session === 'active';
+    const page = parseSessionPage(response.body);
+    account.session = page.signedIn ? 'active' : 'expired';
+    if (page.ig) account.ig = page.ig;
+    return page.signedIn;
+  }
+
+  #account(): Account {
+    const account = this.#accounts.take();
+    if (!account) {
+      throw new BingError('AUTH', 'No Bing cookie is configured. Set BING_COOKIE_U to the _U cookie of a signed-in account.');
+    }
+    return account;
+  }
+
+  #accountFor(id: string): Account {
+    const account = this.#accounts.byId(id);
+    if (!account) {
+      throw new BingError('AUTH', 'The Bing account this generation was started with is no longer configured.');
+    }
+    return account;
+  }
+
+  /** A first request on an account learns its session; a signed-out page ends the generation before it spends anything. */
+  async #ready(account: Account, signal?: AbortSignal): Promise<void> {
+    if (account.session !== 'unknown') return;
+    const signedIn = await this.#checkSession(account, signal).catch((error: unknown) => {
+      if (signal?.aborted) throw error;
+      return true;
+    });
+    if (!signedIn) throw classifySubmitPage('');
+  }
+
+  /** A submit that was not accepted: name the reason, asking the session page when the answer named none. */
+  async #refusal(response: BingResponse, account: Account, signal?: AbortSignal): Promise<BingError> {
+    if (response.status === 429) {
+      return new BingError('RATE_LIMITED', 'Bing is throttling this account. Try again later.', {
+        retryAfterSeconds: response.retryAfterSeconds ?? 60,
+      });
+    }
+    if (response.status >= 500) {
+      return new BingError('UPSTREAM', `Bing failed to take the request (HTTP ${response.status}). Try again later.`);
+    }
+    const known = classifyRejection(response.body);
+    if (known) return known;
+    const signedIn = await this.#checkSession(account, signal).catch(() => false);
+    if (signedIn) {
+      return new BingError('PROMPT_REJECTED', 'Bing refused this prompt without saying why; it was most likely blocked. Rephrase it and try again.');
+    }
+    account.session = 'expired';
+    return classifySubmitPage(response.body);
+  }
+
+  #accepted(response: BingResponse, account: Account): string | null {
+    if (response.status < 300 || response.status >= 400 || !response.location) return null;
+    const id = requestIdFromLocation(response.location, this.origin);
+    if (id) account.session = 'active';
+    return id;
+  }
+
+  /** The wrapper's check of the redirect target: a prompt can be accepted and then held for review. */
+  async #checkRedirect(location: string, account: Account, signal?: AbortSignal): Promise<void> {
+    const response = await this.#http
+      .send({ method: 'GET', url: new URL(location, this.origin), cookie: account.cookie, signal })
+      .catch((error: unknown) => {
+        if (signal?.aborted) throw error;
+        return null;
+      });
+    const rejection = response && response.status === 200 ? classifyRejection(response.body) : null;
+    if (rejection) throw rejection;
+  }
+
+  #emit(watch: Watch, event: GenerationEvent): void {
+    watch.onEvent?.(event);
+  }
+
+  async submitImage(request: ImageRequest, watch: Watch = {}): Promise<Submitted> {
+    const account = this.#account();
+    await this.#ready(account, watch.signal);
+    let last: BingResponse | undefined;
+    for (const rt of [4, 3] satisfies RequestType[]) {
+      this.#stats.submits += 1;
+      const response = await this.#http.send({
+        method: 'POST',
+        url: imageSubmitUrl(this.origin, { ...request, rt, ig: account.ig ?? undefined }),
+        form: imageSubmitBody(request),
+        cookie: account.cookie,
+        signal: watch.signal,
+      });
+      const requestId = this.#accepted(response, account);
+      if (requestId) return this.#submitted(requestId, response.location ?? '', account, watch);
+      last = response;
+      // A definite refusal ends it; a page without one (no boosts left, usually) falls back to the slow queue.
+      const definite = classifyRejection(response.body);
+      if (definite || response.status >= 500 || response.status === 429) break;
+    }
+    throw await this.#refusal(last as BingResponse, account, watch.signal);
+  }
+
+  async submitVideo(request: VideoRequest, watch: Watch = {}): Promise<Submitted> {
+    const account = this.#account();
+    await this.#ready(account, watch.signal);
+    let last: BingResponse | undefined;
+    for (const form of VIDEO_SUBMIT_FORMS) {
+      const prepared = videoSubmitRequest(this.origin, form, { ...request, ig: account.ig ?? undefined });
+      this.#stats.submits += 1;
+      const response = await this.#http.send({
+        method: 'POST',
+        url: prepared.url,
+        form: prepared.body,
+        referer: prepared.referer,
+        cookie: account.cookie,
+        signal: watch.signal,
+      });
+      const requestId = this.#accepted(response, account);
+      if (requestId) return this.#submitted(requestId, response.location ?? '', account, watch);
+      last = response;
+      if (classifyRejection(response.body) || response.status === 429) break;
+    }
+    throw await this.#refusal(last as BingResponse, account, watch.signal);
+  }
+
+  async #submitted(requestId: string, location: string, account: Account, watch: Watch): Promise<Submitted> {
+    const submitted = { requestId, account: account.id, submittedAt: Date.now() };
+    this.#emit(watch, { type: 'submitted', ...submitted, at: submitted.submittedAt });
+    await this.#checkRedirect(location, account, watch.signal);
+    return submitted;
+  }
+
+  /** Waits for a submitted (or saved) image generation. Never submits. */
+  waitForImage(request: ImageRequest, submitted: Resume, watch: Watch = {}): Promise<ImageResult> {
+    const poll: Poll<{ images: string[]; revisedPrompt: string | null }> = async (account, signal) => {
+      const response = await this.#http.send({
+        method: 'GET',
+        url: imagePollUrl(this.origin, { ...request, requestId: submitted.requestId, ig: account.ig ?? undefined }),
+        cookie: account.cookie,
+        signal,
+      });
+      this.#pollStatus(response);
+      const state = parseImagePoll(response.body, this.origin);
+      return state.state === 'done' ? { state: 'done', value: state } : state;
+    };
+    return this.#wait(request.model, submitted, this.#options.imageDeadlineMs, poll, watch).then(
+      ({ value, polls, completedAt }) => ({
+        requestId: submitted.requestId,
+        images: value.images,
+        revisedPrompt: value.revisedPrompt,
+        polls,
+        submittedAt: submitted.submittedAt,
+        completedAt,
+      }),
+    );
+  }
+
+  /** Waits for a submitted (or saved) video generation. Never submits. */
+  waitForVideo(request: VideoRequest, submitted: Resume, watch: Watch = {}): Promise<VideoResult> {
+    const target = { ...request, requestId: submitted.requestId };
+    const poll: Poll<string> = async (account, signal) => {
+      const response = await this.#http.send({ method: 'GET', url: videoPollUrl(this.origin, target), cookie: account.cookie, signal });
+      this.#pollStatus(response);
+      let state: VideoPollState = parseVideoPoll(response.body, this.origin);
+      if (state.state === 'pending' && !state.confirmed) {
+        // The results endpoint said nothing useful: the generator page may already carry the video.
+        const page = await this.#http.send({ method: 'GET', url: videoFallbackPollUrl(this.origin, target), cookie: account.cookie, signal });
+        if (page.status === 200) state = parseVideoPoll(page.body, this.origin);
+      }
+      return state.state === 'done' ? { state: 'done', value: state.url } : { state: 'pending' };
+    };
+    return this.#wait('VIDEO', submitted, this.#options.videoDeadlineMs, poll, watch).then(({ value, polls, completedAt }) => ({
+      requestId: submitted.requestId,
+      url: value,
+      polls,
+      submittedAt: submitted.submittedAt,
+      completedAt,
+    }));
+  }
+
+  async createImage(request: ImageRequest, watch: Watch = {}): Promise<ImageResult> {
+    const submitted = await this.submitImage(request, watch);
+    return this.waitForImage(request, submitted, watch);
+  }
+
+  async createVideo(request: VideoRequest, watch: Watch = {}): Promise<VideoResult> {
+    const submitted = await this.submitVideo(request, watch);
+    return this.waitForVideo(request, submitted, watch);
+  }
+
+  #pollStatus(response: BingResponse): void {
+    if (response.status === 200) return;
+    if (response.status === 429) {
+      throw new BingError('RATE_LIMITED', 'Bing is throttling this account. Try again later.', {
+        retryable: true,
+        retryAfterSeconds: response.retryAfterSeconds ?? 60,
+      });
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new BingError('AUTH', 'Bing refused the cookie while the generation was running: it is invalid or has expired.');
+    }
+    throw new BingError('UPSTREAM', `Bing answered a poll with HTTP ${response.status}.`, { retryable: true });
+  }
+
+  async #wait<T>(
+    kind: GenerationKind,
+    submitted: Resume,
+    defaultDeadlineMs: number,
+    poll: Poll<T>,
+    watch: Watch,
+  ): Promise<{ value: T; polls: number; completedAt: number }> {
+    const account = this.#accountFor(submitted.account);
+    const deadlineAt = submitted.deadlineAt ?? submitted.submittedAt + defaultDeadlineMs;
+    const timeout = (): BingError =>
+      new BingError(
+        'TIMEOUT',
+        `Bing did not finish the ${kind === 'VIDEO' ? 'video' : 'images'} within ${Math.round((deadlineAt - submitted.submittedAt) / 1000)} s.`,
+      );
+    let polls = 0;
+    let failures = 0;
+    let delay = this.#options.schedule.nextDelay(kind, Date.now() - submitted.submittedAt);
+    try {
+      for (;;) {
+        const remaining = deadlineAt - Date.now();
+        if (remaining <= 0) throw timeout();
+        await sleep(Math.max(0, Math.min(delay, remaining)), undefined, { signal: watch.signal });
+        if (Date.now() >= deadlineAt) throw timeout();
+        polls += 1;
+        this.#stats.polls += 1;
+        this.#emit(watch, { type: 'poll', attempt: polls, at: Date.now() });
+        try {
+          const state = await poll(account, watch.signal);
+          failures = 0;
+          if (state.state === 'done') {
+            const completedAt = Date.now();
+            this.#options.schedule.observe(kind, completedAt - submitted.submittedAt);
+            this.#emit(watch, { type: 'completed', at: completedAt });
+            return { value: state.value, polls, completedAt };
+          }
+          if (state.state === 'partial') this.#emit(watch, { type: 'partial', at: Date.now() });
+          delay = this.#options.schedule.nextDelay(kind, Date.now() - submitted.submittedAt);
+        } catch (error) {
+          if (!(error instanceof BingError) || !error.retryable || failures >= this.#options.pollRetries) throw error;
+          failures += 1;
+          delay = Math.max(
+            jitteredBackoff(failures - 1, this.#options.retryBaseMs, this.#options.retryMaxMs),
+            (error.retryAfterSeconds ?? 0) * 1000,
+          );
+          this.#emit(watch, { type: 'retry', attempt: failures, error, delayMs: delay, at: Date.now() });
+        }
+      }
+    } catch (error) {
+      if (error instanceof BingError) this.#emit(watch, { type: 'failed', error, at: Date.now() });
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#http.close();
+  }
+
+  destroy(): Promise<void> {
+    return this.#http.destroy();
+  }
+}

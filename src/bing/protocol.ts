@@ -1,0 +1,180 @@
+/**
+ * Bing Image Creator's request vocabulary: model and aspect codes, and the URLs and form bodies of
+ * each endpoint. Pure functions only; the client decides when to call what.
+ */
+
+export const IMAGE_MODELS = {
+  DALLE: { mdl: 0, form: 'dalle', description: 'DALL-E 3: up to four images, about 5-15 s' },
+  GPT4O: { mdl: 1, form: 'gpt4o', description: 'GPT-4o: one image, about 20-70 s' },
+  MAI1: { mdl: 4, form: 'maiimage1', description: 'MAI-Image-1: one image, about 20-70 s' },
+} as const;
+export type ImageModel = keyof typeof IMAGE_MODELS;
+export const IMAGE_MODEL_NAMES = Object.keys(IMAGE_MODELS) as ImageModel[];
+
+export const IMAGE_ASPECTS = {
+  SQUARE: { ar: 1, ratio: '1:1' },
+  LANDSCAPE: { ar: 2, ratio: '7:4' },
+  PORTRAIT: { ar: 3, ratio: '4:7' },
+} as const;
+export type ImageAspect = keyof typeof IMAGE_ASPECTS;
+export const IMAGE_ASPECT_NAMES = Object.keys(IMAGE_ASPECTS) as ImageAspect[];
+
+export const VIDEO_ASPECTS = {
+  PORTRAIT: { ar: 4 },
+  LANDSCAPE: { ar: 5 },
+} as const;
+export type VideoAspect = keyof typeof VIDEO_ASPECTS;
+export const VIDEO_ASPECT_NAMES = Object.keys(VIDEO_ASPECTS) as VideoAspect[];
+
+/** What the poll schedule and the deadlines are keyed by. */
+export type GenerationKind = ImageModel | 'VIDEO';
+
+/** `4` spends a boost and is fast; `3` is the slow queue, the fallback when `4` is refused. */
+export type RequestType = 3 | 4;
+
+const CREATE_PATH = '/images/create';
+const VIDEO_PATH = '/images/create/ai-video-generator';
+const RESULTS_PATH = '/images/create/async/results/';
+
+export interface ImageSubmit {
+  prompt: string;
+  model: ImageModel;
+  aspect: ImageAspect;
+  rt: RequestType;
+  ig?: string | undefined;
+}
+
+export function imageSubmitUrl(origin: string, s: ImageSubmit): URL {
+  const url = new URL(CREATE_PATH, origin);
+  url.searchParams.set('q', s.prompt);
+  url.searchParams.set('rt', String(s.rt));
+  url.searchParams.set('mdl', String(IMAGE_MODELS[s.model].mdl));
+  url.searchParams.set('ar', String(IMAGE_ASPECTS[s.aspect].ar));
+  url.searchParams.set('FORM', 'GENCRE');
+  if (s.ig) url.searchParams.set('IG', s.ig);
+  return url;
+}
+
+export function imageSubmitBody(s: Pick<ImageSubmit, 'prompt' | 'model' | 'aspect'>): string {
+  return new URLSearchParams({
+    q: s.prompt,
+    qs: 'ds',
+    model: IMAGE_MODELS[s.model].form,
+    aspectRatio: IMAGE_ASPECTS[s.aspect].ratio,
+  }).toString();
+}
+
+export interface ImagePoll {
+  requestId: string;
+  prompt: string;
+  model: ImageModel;
+  aspect: ImageAspect;
+  ig?: string | undefined;
+}
+
+export function imagePollUrl(origin: string, p: ImagePoll): URL {
+  const url = new URL(RESULTS_PATH + encodeURIComponent(p.requestId), origin);
+  url.searchParams.set('q', p.prompt);
+  url.searchParams.set('mdl', String(IMAGE_MODELS[p.model].mdl));
+  url.searchParams.set('ar', String(IMAGE_ASPECTS[p.aspect].ar));
+  if (p.ig) {
+    url.searchParams.set('IG', p.ig);
+    url.searchParams.set('IID', 'images.as');
+  }
+  return url;
+}
+
+/** The two video submit forms in use: the dedicated endpoint first, the older `ctype=video` form second. */
+export type VideoSubmitForm = 'dedicated' | 'legacy';
+export const VIDEO_SUBMIT_FORMS: readonly VideoSubmitForm[] = ['dedicated', 'legacy'];
+
+export interface VideoSubmit {
+  prompt: string;
+  aspect: VideoAspect;
+  ig?: string | undefined;
+}
+
+export interface PreparedRequest {
+  url: URL;
+  body: string;
+  referer: string;
+}
+
+export function videoSubmitRequest(origin: string, form: VideoSubmitForm, s: VideoSubmit): PreparedRequest {
+  if (form === 'dedicated') {
+    const url = new URL(VIDEO_PATH, origin);
+    url.search = new URLSearchParams({
+      q: s.prompt,
+      rt: '4',
+      mdl: '0',
+      ar: String(VIDEO_ASPECTS[s.aspect].ar),
+      FORM: 'GENCRE',
+      hva: '4',
+      pt: '4',
+      sm: '1',
+    }).toString();
+    if (s.ig) url.searchParams.set('IG', s.ig);
+    return {
+      url,
+      body: new URLSearchParams({ q: s.prompt }).toString(),
+      referer: new URL(VIDEO_PATH, origin).toString(),
+    };
+  }
+  const url = new URL(CREATE_PATH, origin);
+  url.search = new URLSearchParams({
+    q: s.prompt,
+    FORM: 'GENCRE',
+    rt: '3',
+    mdl: '0',
+    ar: '1',
+    ctype: 'video',
+    pt: '3',
+    sm: '0',
+  }).toString();
+  if (s.ig) url.searchParams.set('IG', s.ig);
+  return {
+    url,
+    body: new URLSearchParams({ q: s.prompt, model: 'dalle', aspectRatio: '1:1' }).toString(),
+    referer: new URL(`${CREATE_PATH}?ctype=video`, origin).toString(),
+  };
+}
+
+export interface VideoPoll {
+  requestId: string;
+  prompt: string;
+  aspect: VideoAspect;
+}
+
+export function videoPollUrl(origin: string, p: VideoPoll): URL {
+  const url = new URL(RESULTS_PATH + encodeURIComponent(p.requestId), origin);
+  url.search = new URLSearchParams({ q: p.prompt, ctype: 'video', sm: '1', girftp: '1' }).toString();
+  return url;
+}
+
+/** The generator page, reloaded: the fallback poll when the results endpoint gives nothing usable. */
+export function videoFallbackPollUrl(origin: string, p: VideoPoll): URL {
+  const url = new URL(VIDEO_PATH, origin);
+  url.search = new URLSearchParams({
+    q: p.prompt,
+    id: p.requestId,
+    rt: '4',
+    pt: '4',
+    FORM: 'GUH2CR',
+    dmreload: '1',
+  }).toString();
+  return url;
+}
+
+export function sessionPageUrl(origin: string): URL {
+  return new URL(CREATE_PATH, origin);
+}
+
+/** The request id is the `id` parameter of a submit's redirect. */
+export function requestIdFromLocation(location: string, origin: string): string | null {
+  try {
+    const id = new URL(location, origin).searchParams.get('id');
+    return id && /^[\w.-]{1,200}$/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The environment (and a `.env` file beside the process), read once into a typed, validated config.
+ * Every problem is reported at once, by variable name, before anything starts.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `7d`, `12h`, `30m`, `45s`, `250ms`, or a bare number in the given unit. */
+function duration(bareUnit: 'ms' | 's') {
+  return z
+    .string()
+    .trim()
+    .regex(DURATION, 'must be a duration such as 250ms, 30s, 15m, 12h or 7d')
+    .transform((value) => {
+      const [, amount, unit] = DURATION.exec(value) as RegExpExecArray;
+      return Math.round(Number(amount) * (UNIT_MS[(unit ?? bareUnit).toLowerCase()] ?? 1));
+    });
+}
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const list = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+
+const env = z.object({
+  PORT: int(0, 65_535).default(7860),
+  HOST: z.string().trim().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  BING_COOKIE_U: list.default(''),
+  BING_ORIGIN: z
+    .string()
+    .trim()
+    .url('must be a URL such as https://www.bing.com')
+    .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http or https URL')
+    .default('https://www.bing.com'),
+  BING_CONNECTIONS: int(1, 1024).default(16),
+  BING_REQUEST_TIMEOUT: duration('ms').default('30s'),
+  IMAGE_DEADLINE: duration('ms').default('300s'),
+  VIDEO_DEADLINE: duration('ms').default('15m'),
+  POLL_RETRIES: int(0, 20).default(4),
+  POLL_RETRY_BASE: duration('ms').default('500ms'),
+  POLL_RETRY_MAX: duration('ms').default('8s'),
+  POLL_INTERVAL: duration('ms').default('1s'),
+  POLL_MAX_INTERVAL: duration('ms').default('10s'),
+  POLL_LEARN_WINDOW: int(1, 10_000).default(64),
+  TIME_SCALE: z.coerce.number().positive().max(100).default(1),
+
+  TASK_STORE: z.enum(['sqlite', 'memory']).default('sqlite'),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  TASK_TTL: duration('s').default('7d'),
+  TASK_MAX: int(1).default(100_000),
+  TASK_SWEEP_INTERVAL: duration('s').default('10m'),
+  SHUTDOWN_TIMEOUT: duration('ms').default('10s'),
+
+  CORS_ORIGIN: z.string().trim().default('*'),
+  GRAPHQL_INTROSPECTION: bool.default('true'),
+  MAX_PROMPT_LENGTH: int(1, 100_000).default(480),
+  MAX_BODY_SIZE: int(1_024).default(102_400),
+  SIMULATOR: bool.default('false'),
+});
+
+export type Config = ReturnType<typeof configFrom>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The validated config of an environment; throws a ConfigError that lists every problem. */
+export function configFrom(source: Record<string, string | undefined>) {
+  const defined = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = env.safeParse(defined);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`The configuration is not valid:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST ?? '127.0.0.1',
+    logLevel: e.LOG_LEVEL,
+    bing: {
+      origin: e.BING_ORIGIN.replace(/\/+$/, ''),
+      cookies: e.BING_COOKIE_U,
+      connections: e.BING_CONNECTIONS,
+      requestTimeoutMs: e.BING_REQUEST_TIMEOUT,
+      imageDeadlineMs: e.IMAGE_DEADLINE,
+      videoDeadlineMs: e.VIDEO_DEADLINE,
+      pollRetries: e.POLL_RETRIES,
+      retryBaseMs: e.POLL_RETRY_BASE,
+      retryMaxMs: e.POLL_RETRY_MAX,
+    },
+    schedule: {
+      timeScale: e.TIME_SCALE,
+      intervalMs: e.POLL_INTERVAL,
+      maxIntervalMs: e.POLL_MAX_INTERVAL,
+      window: e.POLL_LEARN_WINDOW,
+    },
+    tasks: {
+      store: e.TASK_STORE,
+      dataDir: e.DATA_DIR,
+      ttlMs: e.TASK_TTL,
+      max: e.TASK_MAX,
+      sweepIntervalMs: e.TASK_SWEEP_INTERVAL,
+    },
+    http: {
+      corsOrigin: e.CORS_ORIGIN,
+      introspection: e.GRAPHQL_INTROSPECTION,
+      maxBodyBytes: e.MAX_BODY_SIZE,
+    },
+    limits: {
+      maxPromptLength: e.MAX_PROMPT_LENGTH,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    /** The upstream is the project's own Bing simulator (npm run demo). */
+    simulator: e.SIMULATOR,
+  };
+}
+
+/** Reads `.env` (when present; the environment wins) and then the environment. */
+export function loadConfig(envFile = '.env'): Config {
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return configFrom(process.env);
+}

@@ -1,0 +1,32 @@
+/** Reads the configuration, starts the server, and stops it gracefully on SIGTERM or SIGINT. */
+import { ConfigError, loadConfig } from './config.js';
+import { createApp } from './server.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+const app = createApp(config);
+const url = await app.start();
+app.log.info({ url, graphql: `${url}/graphql`, upstream: config.simulator ? 'simulator' : config.bing.origin }, 'server listening');
+if (config.bing.cookies.length === 0) app.log.warn('BING_COOKIE_U is not set: every generation will fail with AUTH until it is.');
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    app.log.info({ signal }, 'stopping');
+    const forced = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 2_000);
+    forced.unref();
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  });
+}

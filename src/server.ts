@@ -1,0 +1,114 @@
+/**
+ * The app: one node:http server with Yoga at /graphql, graphql-ws on the same path, and the REST routes
+ * everywhere else, all over one TaskService. `createApp` builds it; `start` and `stop` run it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { BingClient } from './bing/client.js';
+import { LearnedSchedule, type PollScheduler } from './bing/schedule.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { createRestHandler } from './rest/index.js';
+import { TaskEvents } from './tasks/events.js';
+import { MemoryTaskStore } from './tasks/memory-store.js';
+import { TaskService } from './tasks/service.js';
+import { SqliteTaskStore } from './tasks/sqlite-store.js';
+import type { TaskStore } from './tasks/store.js';
+import { attachGraphQLWebSocket } from './websocket.js';
+import { createGraphQL } from './yoga.js';
+
+export interface AppOptions {
+  log?: Logger;
+  store?: TaskStore;
+  schedule?: PollScheduler;
+}
+
+export interface App {
+  readonly server: Server;
+  readonly service: TaskService;
+  readonly client: BingClient;
+  readonly log: Logger;
+  /** Listens on the configured host and port (0 for a random one); resolves with the base URL. */
+  start(): Promise<string>;
+  /** Stops taking work, closes WebSockets with 1001, lets in-flight generations go (they resume at the next start). */
+  stop(): Promise<void>;
+}
+
+function openStore(config: Config): TaskStore {
+  if (config.tasks.store === 'memory') return new MemoryTaskStore();
+  return SqliteTaskStore.open(join(config.tasks.dataDir, 'tasks.sqlite'));
+}
+
+export function createApp(config: Config, options: AppOptions = {}): App {
+  const log = options.log ?? createLogger(config.logLevel);
+  const store = options.store ?? openStore(config);
+  const client = new BingClient({
+    ...config.bing,
+    maxBodyBytes: 5 * 1024 * 1024,
+    schedule: options.schedule ?? new LearnedSchedule(config.schedule),
+  });
+  const service = new TaskService(
+    client,
+    store,
+    new TaskEvents(),
+    {
+      imageDeadlineMs: config.bing.imageDeadlineMs,
+      videoDeadlineMs: config.bing.videoDeadlineMs,
+      maxPromptLength: config.limits.maxPromptLength,
+      ttlMs: config.tasks.ttlMs,
+      maxTasks: config.tasks.max,
+      sweepIntervalMs: config.tasks.sweepIntervalMs,
+    },
+    log,
+  );
+  const yoga = createGraphQL(config, service, log);
+  const rest = createRestHandler({ service, config, log });
+
+  const server = createServer((req, res) => {
+    const path = req.url?.split('?')[0] ?? '/';
+    if (path === yoga.graphqlEndpoint || path.startsWith(`${yoga.graphqlEndpoint}/`)) {
+      void yoga.handle(req, res, { req, res });
+      return;
+    }
+    rest(req, res);
+  });
+  const ws = attachGraphQLWebSocket(server, yoga, config.http.maxBodyBytes);
+
+  let stopping: Promise<void> | undefined;
+
+  return {
+    server,
+    service,
+    client,
+    log,
+    async start() {
+      service.start();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const { address, port } = server.address() as AddressInfo;
+      const host = address.includes(':') ? `[${address}]` : address;
+      void client.checkSessions().catch(() => undefined);
+      return `http://${host}:${port}`;
+    },
+    stop() {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+        await ws.close(1001, 'Server is stopping');
+        await service.stop();
+        server.closeIdleConnections();
+        await closed;
+        clearTimeout(force);
+        store.close();
+        await client.close();
+      })();
+      return stopping;
+    },
+  };
+}

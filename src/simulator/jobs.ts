@@ -1,0 +1,92 @@
+/** Simulated generation jobs: their ids, durations and where they stand at a given moment. */
+
+import { randomBytes } from 'node:crypto';
+import type { Scenario } from './scenario.js';
+
+export type JobKind = 'DALLE' | 'GPT4O' | 'MAI1' | 'VIDEO';
+export const JOB_KINDS: readonly JobKind[] = ['DALLE', 'GPT4O', 'MAI1', 'VIDEO'];
+
+export interface DurationRange {
+  minMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_DURATIONS: Readonly<Record<JobKind, DurationRange>> = Object.freeze({
+  DALLE: { minMs: 5_000, maxMs: 15_000 },
+  GPT4O: { minMs: 20_000, maxMs: 70_000 },
+  MAI1: { minMs: 20_000, maxMs: 70_000 },
+  VIDEO: { minMs: 60_000, maxMs: 180_000 },
+});
+
+export interface SimJob {
+  id: string;
+  kind: JobKind;
+  prompt: string;
+  /** The `ar` code sent with the submit. */
+  aspect: number;
+  submittedAt: number;
+  /** Epoch ms when the result becomes available; Infinity for `[sim:never]` (null in JSON). */
+  readyAt: number;
+  /** When a poll was first answered with the final result (success or failure). */
+  firstSeenDoneAt: number | null;
+  polls: number;
+  scenario: Scenario;
+}
+
+export interface Timing {
+  timeScale: number;
+  durations: Record<JobKind, DurationRange>;
+  random: () => number;
+}
+
+/** Ids look like Bing's: `1-` and 32 hex digits. */
+export function newJobId(): string {
+  return `1-${randomBytes(16).toString('hex')}`;
+}
+
+/** A job's duration is fixed at submit, so completion never depends on how often it is polled. */
+export function drawDuration(kind: JobKind, scenario: Scenario, timing: Timing): number {
+  if (scenario.never) return Number.POSITIVE_INFINITY;
+  if (scenario.durationMs !== null) return scenario.durationMs;
+  const { minMs, maxMs } = timing.durations[kind];
+  return (minMs + (maxMs - minMs) * timing.random()) * timing.timeScale;
+}
+
+export function createJob(
+  fields: Pick<SimJob, 'kind' | 'prompt' | 'aspect' | 'scenario'>,
+  timing: Timing,
+  now: number,
+): SimJob {
+  return {
+    id: newJobId(),
+    ...fields,
+    submittedAt: now,
+    readyAt: now + drawDuration(fields.kind, fields.scenario, timing),
+    firstSeenDoneAt: null,
+    polls: 0,
+  };
+}
+
+export type JobPhase = 'pending' | 'partial' | 'done';
+
+/** GPT-4o streams: during the last 40% of its duration its poll answers a partial page. */
+export function phaseAt(job: SimJob, now: number): JobPhase {
+  if (now >= job.readyAt) return 'done';
+  const partialFrom = job.submittedAt + 0.6 * (job.readyAt - job.submittedAt);
+  return job.kind === 'GPT4O' && now >= partialFrom ? 'partial' : 'pending';
+}
+
+/** The control API's JSON view: Infinity has no JSON form. */
+export function jobJson(job: SimJob): Omit<SimJob, 'readyAt'> & { readyAt: number | null } {
+  return { ...job, readyAt: Number.isFinite(job.readyAt) ? job.readyAt : null };
+}
+
+export function kindFromModel(mdl: string | null, model: string | null): JobKind | null {
+  if (mdl !== null) {
+    const byCode: Record<string, JobKind> = { '0': 'DALLE', '1': 'GPT4O', '4': 'MAI1' };
+    return byCode[mdl.trim()] ?? null;
+  }
+  const byForm: Record<string, JobKind> = { dalle: 'DALLE', gpt4o: 'GPT4O', maiimage1: 'MAI1' };
+  if (model !== null) return byForm[model.trim().toLowerCase()] ?? null;
+  return 'DALLE';
+}

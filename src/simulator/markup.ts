@@ -1,0 +1,184 @@
+/**
+ * The HTML and JSON bodies the simulator answers with. Each rejection page carries exactly one of the
+ * markers from the protocol doc, so a client's classification of each can be tested on its own.
+ */
+
+import type { SimJob } from './jobs.js';
+import { stripDirectives, type SubmitOutcome } from './scenario.js';
+import { PLACEHOLDER_IMAGES, imageCount, imageName, imageSrc } from './urls.js';
+
+export interface Session {
+  ig: string;
+  salt: string;
+}
+
+/** HTML-escapes text, non-ASCII characters included (as numeric entities). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']|[^\x20-\x7e]/gu, (c) => {
+    const named: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+    return named[c] ?? `&#${c.codePointAt(0)};`;
+  });
+}
+
+function page(title: string, body: string, head = ''): string {
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><title>${title}</title>${head}</head><body>${body}</body></html>`;
+}
+
+function header(signedIn: boolean): string {
+  // The hidden `id_a` element is what the client takes as proof of a signed-in session.
+  const account = signedIn
+    ? '<span id="id_a" style="display:none">Account</span><span id="id_n">Simulated User</span>'
+    : '<a id="id_s" href="/fd/auth/signin?action=interactive">Sign in</a>';
+  return `<header id="b_header"><a href="/images/create">Image Creator</a>${account}</header>`;
+}
+
+function createForm(prompt = ''): string {
+  return `<form id="create_form" action="/images/create" method="post"><textarea id="sb_form_q" name="q">${escapeHtml(prompt)}</textarea><button id="create_btn_c">Create</button></form>`;
+}
+
+function sessionScript(session: Session): string {
+  return `<script type="text/javascript">var _G={IG:"${session.ig}",Salt:"${session.salt}",Region:"us",Lang:"en-US"};</script>`;
+}
+
+export function signedInPage(session: Session, prompt = '', extra = ''): string {
+  return page('Image Creator', `${header(true)}${createForm(prompt)}${extra}`, sessionScript(session));
+}
+
+export function signedOutPage(): string {
+  return page(
+    'Image Creator',
+    `${header(false)}<div id="gil_signin"><p>Join &amp; create</p><a href="/fd/auth/signin?action=interactive">Sign in</a></div>`,
+  );
+}
+
+const REJECTION_BODIES: Record<Exclude<SubmitOutcome, 'success' | 'home'>, string> = {
+  blocked: '<div id="girer" class="gil_err_cont"><div class="gil_err_tc">This prompt has been blocked. Our system automatically flagged this prompt because it may conflict with our content policy.</div></div>',
+  'blocked-icon': '<div id="girer"><div class="girer_center block_icon"></div><div class="gil_err_sbt">Content warning</div></div>',
+  'blocked-clarity': '<div id="girer" data-clarity-tag="BlockedByContentPolicy"><div class="gil_err_sbt">Content warning</div></div>',
+  'blocked-dq': '<div id="girer" dq-err="ContentPolicyViolation"><div class="gil_err_sbt">Content warning</div></div>',
+  review: '<div id="girer"><div class="gil_err_tc">This prompt is being reviewed. It may conflict with our content policy.</div></div>',
+  language: '<div id="girer"><div class="gil_err_tc">We\'re working hard to offer Image Creator in more languages.</div></div>',
+  unavailable: '<div id="girer"><div class="gil_err_tc">We can\'t create your images right now. Please try again later.</div></div>',
+  quota: '<div id="girer"><div class="gil_err_tc">You can\'t submit any more prompts. Please try again tomorrow.</div></div>',
+};
+
+/** The 200 page a refused submit answers with. `home` is the plain signed-in home page, no marker. */
+export function rejectionPage(outcome: Exclude<SubmitOutcome, 'success'>, session: Session, prompt: string): string {
+  return signedInPage(session, prompt, outcome === 'home' ? '' : REJECTION_BODIES[outcome]);
+}
+
+/** The page a submit's redirect points at. */
+export function redirectTargetPage(session: Session, prompt: string, reviewAfter: boolean): string {
+  const status = reviewAfter
+    ? REJECTION_BODIES.review
+    : '<div id="giloader" class="gil_cont"><div class="gil_ltxt">Creating...</div></div>';
+  return signedInPage(session, prompt, status);
+}
+
+export function notFoundPage(): string {
+  return page('Not found', '<h1>404</h1><p>The page you are looking for cannot be found.</p>');
+}
+
+/** A still-generating answer for clients that do not send `text/css` markup (`[sim:pending-html]`). */
+export function pendingPage(): string {
+  return page('Image Creator', '<div id="giloader" class="gil_cont"><div class="gil_ltxt">Creating...</div></div>');
+}
+
+/** GPT-4o's streaming answer: carries a blurred preview, which a client must not take as the result. */
+export function partialPage(job: SimJob, origin: string): string {
+  const preview = imageSrc(job.scenario.urls, imageName(job, 'partial'), origin);
+  return `<div class="imgri-inner-container strm"><div class="gir_mmimg"><img class="image-row-img mimg gir_blur" src="${preview}" alt=""/></div><div class="gil_ltxt">Almost there...</div></div>`;
+}
+
+/** The enhanced prompt a model "wrote", with quotes, `&`, an apostrophe and non-ASCII to exercise entity decoding. */
+export function revisedPrompt(prompt: string): string {
+  const subject = stripDirectives(prompt) || 'an image';
+  return `A "cinematic" view of ${subject} – soft light & café colours, it's detailed`;
+}
+
+function img(src: string, alt: string | null): string {
+  const altAttr = alt === null ? '' : ` alt="${escapeHtml(alt)}"`;
+  return `<li><div class="img_cont hoff"><img class="image-row-img mimg" style="color:#8b8b8b" height="270" width="270" src="${src}"${altAttr}/></div></li>`;
+}
+
+function noiseImages(job: SimJob, origin: string, real: string[]): string[] {
+  const s = job.scenario;
+  return [
+    img(`https://www.bing.com/th/id/${imageName(job, 100)}.js`, null),
+    img(`https://r.bing.com/th/id/${imageName(job, 101)}.svg?pid=ImgGn`, null),
+    ...PLACEHOLDER_IMAGES.map((p) => img(p, null)),
+    img(`https://evil.example/th/id/${imageName(job, 102)}?pid=ImgGn`, null),
+    img(`https://bing.com.evil.example/th/id/${imageName(job, 103)}?pid=ImgGn`, null),
+    img(`http://www.bing.com/th/id/${imageName(job, 104)}?pid=ImgGn`, null),
+    // Duplicates of the real images: the same one again, and one with other size parameters.
+    ...real.slice(0, 1),
+    ...Array.from({ length: imageCount(job) }, (_, i) => img(imageSrc(s.urls, imageName(job, i), origin, 540), null)),
+  ];
+}
+
+export function resultPage(job: SimJob, origin: string): string {
+  const s = job.scenario;
+  const revised = revisedPrompt(job.prompt);
+  const alt = s.alt ? revised : null;
+  const real = s.onlyPlaceholders
+    ? PLACEHOLDER_IMAGES.map((p) => img(p, null))
+    : Array.from({ length: imageCount(job) }, (_, i) => img(imageSrc(s.urls, imageName(job, i), origin), alt));
+  const images = s.noise ? [...real.slice(0, 1), ...noiseImages(job, origin, real), ...real.slice(1)] : real;
+  const selcap = s.selcap ? ` data-selcap="${escapeHtml(revised)}"` : '';
+  return page(
+    'Image Creator',
+    `<div id="gir_async" class="gir_mmimg"${selcap}><ul class="imgrow">${images.join('')}</ul></div>`,
+    '<style type="text/css">.gir_mmimg{display:block}</style>',
+  );
+}
+
+export function unsafePage(): string {
+  return page('Image Creator', '<div id="girer"><div class="gil_err_tc">Unsafe image content detected. Please try a different prompt.</div></div>');
+}
+
+/** Neither empty nor any known form: a truncated page, or binary bytes, alternating by poll. */
+export function garbageBody(poll: number): Buffer {
+  if (poll % 2 === 1) return Buffer.from('<html><body><div class="gir_mmimg');
+  return Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe, 0x00, 0x81, 0x9c, 0x03, 0x7f, 0xc0]);
+}
+
+export function errorJson(message: string): string {
+  return JSON.stringify({ errorMessage: message });
+}
+
+const PENDING_SPELLINGS = ['Pending', 'Still pending', ' pending ', 'PENDING', 'still Pending  '];
+
+export function videoPendingJson(poll: number): string {
+  return errorJson(PENDING_SPELLINGS[(poll - 1) % PENDING_SPELLINGS.length]!);
+}
+
+export function videoShowContentJson(url: string): string {
+  return JSON.stringify({ showContent: url });
+}
+
+/**
+ * `ourl="..."` as Bing writes it inside a script: `/` as `\/`, `&` as `\u0026`, and the first `&`
+ * additionally HTML-escaped (`\u0026amp;`), which must come out as a plain `&` after one entity pass.
+ */
+export function escapedOurl(url: string): string {
+  let first = true;
+  return url.replace(/\//g, '\\/').replace(/&/g, () => {
+    const escaped = first ? '\\u0026amp;' : '\\u0026';
+    first = false;
+    return escaped;
+  });
+}
+
+export function videoOurlBody(url: string): string {
+  return `<div id="vidcont" class="vid_cont" data-status="Succeeded" ourl="${escapedOurl(url)}"></div>`;
+}
+
+/** What the results endpoint answers, once done, for `[sim:video=fallback]`: nothing usable. */
+export function videoNoResultPage(): string {
+  return page('Video Creator', '<div id="vidcont" class="vid_cont"></div>');
+}
+
+/** The video generator page (GET), optionally carrying the finished video's `ourl`. */
+export function videoGeneratorPage(session: Session, prompt: string, extra: string): string {
+  return signedInPage(session, prompt, `<div id="vidgen" class="vid_gen">${extra}</div>`);
+}

@@ -1,0 +1,152 @@
+/** Bing's endpoints: the session page, the submits, the polls and the video fallback page. */
+
+import { createJob, kindFromModel, phaseAt, type SimJob } from './jobs.js';
+import {
+  errorJson,
+  garbageBody,
+  notFoundPage,
+  partialPage,
+  pendingPage,
+  redirectTargetPage,
+  rejectionPage,
+  resultPage,
+  signedInPage,
+  signedOutPage,
+  unsafePage,
+  videoGeneratorPage,
+  videoNoResultPage,
+  videoOurlBody,
+  videoPendingJson,
+  videoShowContentJson,
+} from './markup.js';
+import { resolveScenario } from './scenario.js';
+import type { SimState } from './state.js';
+import { videoUrl } from './urls.js';
+
+export type Answer =
+  | { status: number; headers?: Record<string, string>; body: string | Buffer }
+  | 'drop';
+
+export interface Context {
+  state: SimState;
+  url: URL;
+  body: string;
+  cookieValid: boolean;
+  /** The simulator's origin as the client addressed it. */
+  origin: string;
+}
+
+export const CREATE_PATH = '/images/create';
+export const VIDEO_PATH = '/images/create/ai-video-generator';
+export const RESULTS_PATTERN = /^\/images\/create\/async\/results\/([^/]+)$/;
+
+const HTML = { 'content-type': 'text/html; charset=utf-8' };
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
+
+const html = (body: string | Buffer, status = 200): Answer => ({ status, headers: HTML, body });
+const json = (body: string): Answer => ({ status: 200, headers: JSON_TYPE, body });
+
+export function sessionPage(ctx: Context): Answer {
+  if (!ctx.cookieValid) return html(signedOutPage());
+  const id = ctx.url.searchParams.get('id');
+  if (id === null) return html(signedInPage(ctx.state.session));
+  const job = ctx.state.jobs.get(id);
+  const prompt = ctx.url.searchParams.get('q') ?? job?.prompt ?? '';
+  return html(redirectTargetPage(ctx.state.session, prompt, job?.scenario.reviewAfter ?? false));
+}
+
+export type SubmitForm = 'image' | 'video-legacy' | 'video-dedicated';
+
+export function submit(ctx: Context, form: SubmitForm): Answer {
+  const query = ctx.url.searchParams;
+  const fields = new URLSearchParams(ctx.body);
+  const prompt = query.get('q') ?? fields.get('q') ?? '';
+  const scenario = resolveScenario(prompt, ctx.state.override);
+  if (form === 'video-dedicated' && scenario.noDedicated) return html(notFoundPage(), 404);
+  if (!ctx.cookieValid) return html(signedOutPage());
+  const { session } = ctx.state;
+  if (prompt.trim() === '') return html(rejectionPage('home', session, prompt));
+  const kind = form === 'image' ? kindFromModel(query.get('mdl'), fields.get('model')) : 'VIDEO';
+  if (kind === null) return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'Unknown model' };
+  if (scenario.submit !== 'success') return html(rejectionPage(scenario.submit, session, prompt));
+  const rt = query.get('rt') ?? '4';
+  if (scenario.noBoost && rt === '4') return html(rejectionPage('home', session, prompt));
+
+  const aspect = Number(query.get('ar') ?? '1');
+  const job = createJob({ kind, prompt, aspect: Number.isFinite(aspect) ? aspect : 1, scenario }, ctx.state.timing, Date.now());
+  ctx.state.jobs.set(job.id, job);
+  const location =
+    `${CREATE_PATH}?q=${encodeURIComponent(prompt)}&rt=${encodeURIComponent(rt)}&FORM=GENCRE&id=${job.id}` +
+    (kind === 'VIDEO' ? '&ctype=video' : '') +
+    (scenario.nfy ? '&nfy=1' : '');
+  return { status: 302, headers: { ...HTML, location }, body: '' };
+}
+
+/** What a poll answers once the faults are past; `final` marks the answer that ends the job for a client. */
+interface PollResult {
+  answer: Answer;
+  final: boolean;
+}
+
+function imagePoll(ctx: Context, job: SimJob, n: number, now: number): PollResult {
+  const s = job.scenario;
+  const phase = phaseAt(job, now);
+  if (phase === 'pending') return { answer: html(s.pendingHtml ? pendingPage() : ''), final: false };
+  if (phase === 'partial') return { answer: html(partialPage(job, ctx.origin)), final: false };
+  if (s.pollError !== null) return { answer: json(errorJson(s.pollError)), final: true };
+  if (s.unsafe) return { answer: html(unsafePage()), final: true };
+  if (s.garbage) return { answer: html(garbageBody(n)), final: false };
+  return { answer: html(resultPage(job, ctx.origin)), final: true };
+}
+
+function videoPoll(ctx: Context, job: SimJob, n: number, now: number): PollResult {
+  const s = job.scenario;
+  if (phaseAt(job, now) !== 'done') return { answer: json(videoPendingJson(n)), final: false };
+  if (s.videoError !== null) return { answer: json(errorJson(s.videoError)), final: true };
+  if (s.videoRejected) return { answer: html(rejectionPage('blocked', ctx.state.session, job.prompt)), final: true };
+  if (s.garbage) return { answer: html(garbageBody(n)), final: false };
+  const url = videoUrl(job, ctx.origin);
+  switch (s.video) {
+    case 'showcontent': return { answer: json(videoShowContentJson(url)), final: true };
+    case 'ourl': return { answer: html(videoOurlBody(url)), final: true };
+    case 'fallback': return { answer: html(videoNoResultPage()), final: false };
+  }
+}
+
+function videoFallbackPoll(ctx: Context, job: SimJob, now: number): PollResult {
+  const s = job.scenario;
+  const { session } = ctx.state;
+  if (phaseAt(job, now) !== 'done' || s.videoError !== null) {
+    return { answer: html(videoGeneratorPage(session, job.prompt, '<div class="vid_prog">Generating...</div>')), final: false };
+  }
+  if (s.videoRejected) return { answer: html(rejectionPage('blocked', session, job.prompt)), final: true };
+  return { answer: html(videoGeneratorPage(session, job.prompt, videoOurlBody(videoUrl(job, ctx.origin)))), final: true };
+}
+
+const UPSTREAM_ERRORS = [500, 502, 503];
+
+/**
+ * Every kind of poll: the results endpoint (image or video, by the job's kind) and the video
+ * fallback page. Faults (drop, 5xx, 429, slow) count polls per job, whichever endpoint they hit.
+ */
+export async function poll(ctx: Context, id: string, endpoint: 'results' | 'fallback'): Promise<Answer> {
+  if (!ctx.cookieValid) return html(signedOutPage());
+  const job = ctx.state.jobs.get(id);
+  if (!job || (endpoint === 'fallback' && job.kind !== 'VIDEO')) return html(notFoundPage(), 404);
+  const n = ++job.polls;
+  const s = job.scenario;
+  if (s.slowMs > 0) await ctx.state.delay(s.slowMs);
+  if (n <= s.drop) return 'drop';
+  if (n <= s.drop + s.poll5xx) return html('<h1>Service unavailable</h1>', UPSTREAM_ERRORS[(n - s.drop - 1) % 3]);
+  if (s.poll429) return { status: 429, headers: { ...HTML, 'retry-after': '30' }, body: '<h1>Too many requests</h1>' };
+
+  const now = Date.now();
+  const result =
+    endpoint === 'fallback'
+      ? videoFallbackPoll(ctx, job, now)
+      : job.kind === 'VIDEO'
+        ? videoPoll(ctx, job, n, now)
+        : imagePoll(ctx, job, n, now);
+  if (result.final && job.firstSeenDoneAt === null) job.firstSeenDoneAt = now;
+  return result.answer;
+}

@@ -1,0 +1,216 @@
+/** The HTTP server: reads and records requests, routes them, writes answers, and shuts down cleanly. */
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { CONTROL_PREFIX, control } from './control.js';
+import type { SimJob } from './jobs.js';
+import { pngFor, SAMPLE_MP4 } from './media.js';
+import { notFoundPage } from './markup.js';
+import { CREATE_PATH, RESULTS_PATTERN, VIDEO_PATH, poll, sessionPage, submit, type Answer, type Context } from './routes.js';
+import { invalidScenarioOverride, type Scenario } from './scenario.js';
+import { SimState, invalidConfiguration, type Configuration, type RecordedRequest } from './state.js';
+
+export interface SimulatorOptions extends Configuration {
+  /** Default 0: a random free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default Math.random; drives the duration draws. */
+  random?: () => number;
+}
+
+export interface Simulator {
+  /** e.g. http://127.0.0.1:43121, no trailing slash. */
+  url: string;
+  /** Every Bing request (not control or media requests), in arrival order. */
+  requests: RecordedRequest[];
+  jobs: Map<string, SimJob>;
+  /** The generation submits (POSTs). */
+  submits(): RecordedRequest[];
+  /** Result polls and video fallback-page polls, of one job or of all. */
+  polls(jobId?: string): RecordedRequest[];
+  /** Clears requests, jobs and the scenario override (not the configuration). */
+  reset(): void;
+  /** The default scenario for the next submits; prompt directives still win. null clears it. */
+  setScenario(s: Partial<Scenario> | null): void;
+  configure(o: Configuration): void;
+  /** Closes the server, every open socket and every timer. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 1024 * 1024;
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function headersOf(req: IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(null));
+  });
+}
+
+function isPollPath(r: RecordedRequest, jobId?: string): boolean {
+  if (r.method !== 'GET') return false;
+  const results = RESULTS_PATTERN.exec(r.path);
+  if (results) return jobId === undefined || safeDecode(results[1]!) === jobId;
+  return r.path === VIDEO_PATH && r.query.id !== undefined && (jobId === undefined || r.query.id === jobId);
+}
+
+function safeDecode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+function media(method: string, path: string): Answer | null {
+  if (method !== 'GET') return null;
+  if (path.startsWith('/th/id/') && path.length > '/th/id/'.length) {
+    return { status: 200, headers: { 'content-type': 'image/png', 'cache-control': 'no-store' }, body: pngFor(path) };
+  }
+  if (path.startsWith('/videos/') && path.length > '/videos/'.length) {
+    return { status: 200, headers: { 'content-type': 'video/mp4', 'cache-control': 'no-store' }, body: SAMPLE_MP4 };
+  }
+  return null;
+}
+
+async function bing(ctx: Context, method: string, path: string): Promise<Answer> {
+  if (method === 'POST' && path === CREATE_PATH) {
+    return submit(ctx, ctx.url.searchParams.get('ctype') === 'video' ? 'video-legacy' : 'image');
+  }
+  if (method === 'POST' && path === VIDEO_PATH) return submit(ctx, 'video-dedicated');
+  if (method === 'GET' && path === CREATE_PATH) return sessionPage(ctx);
+  if (method === 'GET' && path === VIDEO_PATH) {
+    const id = ctx.url.searchParams.get('id');
+    return id === null ? sessionPage(ctx) : poll(ctx, id, 'fallback');
+  }
+  const results = method === 'GET' ? RESULTS_PATTERN.exec(path) : null;
+  const id = results ? safeDecode(results[1]!) : null;
+  if (id !== null) return poll(ctx, id, 'results');
+  return { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' }, body: notFoundPage() };
+}
+
+function write(res: ServerResponse, answer: Answer): void {
+  if (answer === 'drop') {
+    res.socket?.destroy();
+    return;
+  }
+  const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
+  res.end(body);
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const state = new SimState(options.random ?? Math.random);
+  const invalid = invalidConfiguration({ timeScale: options.timeScale, durations: options.durations, validCookies: options.validCookies });
+  if (invalid) throw new TypeError(`Invalid simulator options: ${invalid}`);
+  state.configure(options);
+
+  const sockets = new Set<Socket>();
+  let url = '';
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
+    const method = (req.method ?? 'GET').toUpperCase() === 'HEAD' ? 'GET' : (req.method ?? 'GET').toUpperCase();
+    const host = req.headers.host;
+    const target = new URL(req.url ?? '/', url);
+    const path = target.pathname;
+    const isControl = path.startsWith(CONTROL_PREFIX);
+    const mediaAnswer = media(method, path);
+
+    const record: RecordedRequest | null =
+      isControl || mediaAnswer
+        ? null
+        : { method: req.method ?? 'GET', path, query: Object.fromEntries(target.searchParams), headers: headersOf(req), body: '', at };
+    if (record) state.requests.push(record);
+
+    const body = await readBody(req);
+    if (body === null) return write(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'Body too large' });
+    if (record) record.body = body;
+    if (mediaAnswer) return write(res, mediaAnswer);
+    if (isControl) return write(res, control(state, method, path, body));
+
+    const ctx: Context = {
+      state,
+      url: target,
+      body,
+      cookieValid: state.isValidCookie(cookieValue(req.headers.cookie, '_U')),
+      origin: host && /^[\w.:[\]-]+$/.test(host) ? `http://${host}` : url,
+    };
+    write(res, await bing(ctx, method, path));
+  }
+
+  const server = createServer((req, res) => {
+    res.on('error', () => {});
+    handle(req, res).catch(() => {
+      if (!res.headersSent) write(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Simulator error' });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    requests: state.requests,
+    jobs: state.jobs,
+    submits: () => state.requests.filter((r) => r.method === 'POST' && (r.path === CREATE_PATH || r.path === VIDEO_PATH)),
+    polls: (jobId) => state.requests.filter((r) => isPollPath(r, jobId)),
+    reset: () => state.reset(),
+    setScenario(s) {
+      const invalidScenario = invalidScenarioOverride(s);
+      if (invalidScenario) throw new TypeError(`Invalid scenario: ${invalidScenario}`);
+      state.override = s === null ? null : { ...s };
+    },
+    configure(o) {
+      const invalidConfig = invalidConfiguration(o);
+      if (invalidConfig) throw new TypeError(`Invalid simulator configuration: ${invalidConfig}`);
+      state.configure(o);
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        state.clearTimers();
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * The task database's schema, as an ordered list of steps. `PRAGMA user_version` records how many
+ * have run. Never edit a shipped step: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the tasks table. Times are epoch milliseconds; images is a JSON array of URLs.
+  `CREATE TABLE tasks (
+     id              TEXT PRIMARY KEY,
+     kind            TEXT NOT NULL,
+     prompt          TEXT NOT NULL,
+     revised_prompt  TEXT,
+     model           TEXT,
+     aspect          TEXT NOT NULL,
+     bing_request_id TEXT,
+     account         TEXT,
+     status          TEXT NOT NULL,
+     images          TEXT NOT NULL DEFAULT '[]',
+     video           TEXT,
+     error           TEXT,
+     error_code      TEXT,
+     created_at      INTEGER NOT NULL,
+     updated_at      INTEGER NOT NULL,
+     completed_at    INTEGER,
+     deadline_at     INTEGER NOT NULL,
+     owner           TEXT
+   ) STRICT;
+   CREATE INDEX tasks_created ON tasks (created_at DESC, id DESC);
+   CREATE INDEX tasks_status ON tasks (status, created_at, id);
+   -- Finished tasks in the order the sweep and the cap delete them. Partial, so it holds only
+   -- deletable rows; queries name it with INDEXED BY because without ANALYZE statistics the
+   -- planner prefers tasks_status and sorts.
+   CREATE INDEX tasks_finished ON tasks (completed_at, created_at, id)
+     WHERE status IN ('COMPLETED', 'FAILED');
+   CREATE INDEX tasks_owner ON tasks (owner);`,
+
+  // 2: a caller's "my tasks" page filters by owner and orders by time; serve it straight from the
+  // index instead of sorting that owner's rows.
+  `DROP INDEX tasks_owner;
+   CREATE INDEX tasks_owner_created ON tasks (owner, created_at DESC, id DESC);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings `db` up to `target` (the latest by default), each pending step and the version bump in one
+ * IMMEDIATE transaction, so a crash mid-way leaves the old version and a second process waits.
+ * Throws if the file was written by a newer schema than this code knows.
+ */
+export function migrate(db: Database, target: number = SCHEMA_VERSION): void {
+  if (!Number.isInteger(target) || target < 0 || target > SCHEMA_VERSION) {
+    throw new RangeError(`No schema version ${target}`);
+  }
+  db.transaction(() => {
+    const current = schemaVersion(db);
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `Task database is at schema version ${current}, newer than this build knows (${SCHEMA_VERSION})`,
+      );
+    }
+    for (let v = current; v < target; v++) db.exec(MIGRATIONS[v]!);
+    if (target > current) db.pragma(`user_version = ${target}`);
+  }).immediate();
+}

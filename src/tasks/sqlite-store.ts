@@ -1,0 +1,231 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database, { type Statement } from 'better-sqlite3';
+import { checkFirst, decodeCursor, encodeCursor } from './memory-store.js';
+import { migrate } from './migrations.js';
+import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
+import type { ErrorCode, Task, TaskKind, TaskStatus } from './task.js';
+
+interface TaskRow {
+  id: string;
+  kind: string;
+  prompt: string;
+  revised_prompt: string | null;
+  model: string | null;
+  aspect: string;
+  bing_request_id: string | null;
+  account: string | null;
+  status: string;
+  images: string;
+  video: string | null;
+  error: string | null;
+  error_code: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  deadline_at: number;
+  owner: string | null;
+}
+
+function toRow(t: Task): TaskRow {
+  return {
+    id: t.id,
+    kind: t.kind,
+    prompt: t.prompt,
+    revised_prompt: t.revisedPrompt,
+    model: t.model,
+    aspect: t.aspect,
+    bing_request_id: t.bingRequestId,
+    account: t.account,
+    status: t.status,
+    images: JSON.stringify(t.images),
+    video: t.video,
+    error: t.error,
+    error_code: t.errorCode,
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
+    completed_at: t.completedAt,
+    deadline_at: t.deadlineAt,
+    owner: t.owner,
+  };
+}
+
+// The columns hold only what toRow wrote, so the casts restate types the table cannot.
+function fromRow(r: TaskRow): Task {
+  return {
+    id: r.id,
+    kind: r.kind as TaskKind,
+    prompt: r.prompt,
+    revisedPrompt: r.revised_prompt,
+    model: r.model as Task['model'],
+    aspect: r.aspect as Task['aspect'],
+    bingRequestId: r.bing_request_id,
+    account: r.account,
+    status: r.status as TaskStatus,
+    images: JSON.parse(r.images) as string[],
+    video: r.video,
+    error: r.error,
+    errorCode: r.error_code as ErrorCode | null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    completedAt: r.completed_at,
+    deadlineAt: r.deadline_at,
+    owner: r.owner,
+  };
+}
+
+// toRow's keys, in its order: the column list the INSERT and UPDATE name.
+const COLUMNS = Object.keys(toRow({ images: [] } as unknown as Task));
+// Written exactly as in the tasks_finished index's WHERE, which is what lets a query use it.
+const FINISHED = `status IN ('COMPLETED', 'FAILED')`;
+
+/**
+ * Tasks in a SQLite file (better-sqlite3, synchronous). Every write is its own transaction and has
+ * committed by the time the method returns.
+ */
+export class SqliteTaskStore implements TaskStore {
+  private readonly insertStmt: Statement<[TaskRow]>;
+  private readonly updateStmt: Statement<[TaskRow]>;
+  private readonly getStmt: Statement<[string], TaskRow>;
+  private readonly countAllStmt: Statement<[], number>;
+  private readonly sweepStmt: Statement<[number]>;
+  private readonly capStmt: Statement<[number]>;
+  /**
+   * Statements whose SQL depends on which filters are present (so each shape keeps its index
+   * plan), prepared the first time a shape is seen and reused after that.
+   */
+  private readonly shaped = new Map<string, Statement>();
+  private readonly enforceCapTx: (max: number) => number;
+
+  private constructor(private readonly db: Database.Database) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`,
+    );
+    this.updateStmt = db.prepare(
+      `UPDATE tasks SET ${COLUMNS.filter((c) => c !== 'id')
+        .map((c) => `${c} = @${c}`)
+        .join(', ')} WHERE id = @id`,
+    );
+    this.getStmt = db.prepare('SELECT * FROM tasks WHERE id = ?');
+    this.countAllStmt = db.prepare<[], number>('SELECT COUNT(*) FROM tasks').pluck();
+    this.sweepStmt = db.prepare(
+      `DELETE FROM tasks INDEXED BY tasks_finished WHERE ${FINISHED} AND completed_at < ?`,
+    );
+    this.capStmt = db.prepare(
+      `DELETE FROM tasks WHERE id IN (
+         SELECT id FROM tasks INDEXED BY tasks_finished WHERE ${FINISHED} ORDER BY completed_at, created_at, id LIMIT ?)`,
+    );
+    const capTx = db.transaction((max: number) => {
+      const excess = this.countAllStmt.get()! - max;
+      return excess > 0 ? this.capStmt.run(excess).changes : 0;
+    });
+    this.enforceCapTx = (max) => capTx.immediate(max);
+  }
+
+  /** Opens (creating it and its directory if needed) and migrates the database; `:memory:` works. */
+  static open(file: string): SqliteTaskStore {
+    if (file !== ':memory:' && file !== '') mkdirSync(dirname(resolve(file)), { recursive: true });
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      // FULL, not NORMAL: in WAL mode NORMAL survives a process crash but can lose the last commits
+      // on power loss or an OS crash, and the store promises that a write that returned is durable.
+      // FULL costs one fsync of the WAL per commit, which a task's handful of writes can afford.
+      db.pragma('synchronous = FULL');
+      // Another process (a CLI, a second instance during a deploy) may hold the write lock briefly.
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      return new SqliteTaskStore(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** @throws SqliteError (SQLITE_CONSTRAINT_PRIMARYKEY) if a task with this id is already stored. */
+  insert(task: Task): void {
+    this.insertStmt.run(toRow(task));
+  }
+
+  /** A no-op when no task has this id (e.g. it was swept meanwhile). */
+  update(task: Task): void {
+    this.updateStmt.run(toRow(task));
+  }
+
+  get(id: string): Task | undefined {
+    const row = this.getStmt.get(id);
+    return row && fromRow(row);
+  }
+
+  /** @throws TypeError('Invalid cursor') when `after` is not a cursor this store handed out. */
+  page(query: TaskPageQuery): TaskPage {
+    checkFirst(query.first);
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: query.first + 1 };
+    if (query.status !== undefined) {
+      where.push('status = @status');
+      params.status = query.status;
+    }
+    if (query.kind !== undefined) {
+      where.push('kind = @kind');
+      params.kind = query.kind;
+    }
+    if (query.owner === null) {
+      where.push('owner IS NULL');
+    } else if (query.owner !== undefined) {
+      where.push('owner = @owner');
+      params.owner = query.owner;
+    }
+    if (query.after !== undefined) {
+      const after = decodeCursor(query.after);
+      where.push('(created_at, id) < (@afterCreatedAt, @afterId)');
+      params.afterCreatedAt = after.createdAt;
+      params.afterId = after.id;
+    }
+    const sql =
+      'SELECT * FROM tasks' +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY created_at DESC, id DESC LIMIT @limit';
+    const rows = this.statement(sql).all(params) as TaskRow[];
+    const tasks = rows.slice(0, query.first).map(fromRow);
+    return {
+      tasks,
+      hasNextPage: rows.length > query.first,
+      cursors: tasks.map((t) => encodeCursor(t.createdAt, t.id)),
+    };
+  }
+
+  withStatus(statuses: readonly TaskStatus[]): Task[] {
+    if (statuses.length === 0) return [];
+    const sql = `SELECT * FROM tasks WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY created_at, id`;
+    return (this.statement(sql).all(...statuses) as TaskRow[]).map(fromRow);
+  }
+
+  countWithStatus(statuses: readonly TaskStatus[]): number {
+    if (statuses.length === 0) return 0;
+    const sql = `SELECT COUNT(*) FROM tasks WHERE status IN (${statuses.map(() => '?').join(', ')})`;
+    return this.statement(sql).pluck().get(...statuses) as number;
+  }
+
+  deleteFinishedBefore(before: number): number {
+    return this.sweepStmt.run(before).changes;
+  }
+
+  /** Counts and deletes in one IMMEDIATE transaction, so another writer cannot slip in between. */
+  enforceCap(max: number): number {
+    return this.enforceCapTx(max);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private statement(sql: string): Statement {
+    let stmt = this.shaped.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.shaped.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
