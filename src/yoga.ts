@@ -2,6 +2,7 @@
  * Yoga at /graphql: the schema, GraphiQL (subscriptions over WebSocket), masked errors, and the plugins
  * that apply to every transport, WebSocket included (see websocket.ts).
  */
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from './config.js';
@@ -19,6 +20,8 @@ export interface ServerContext {
 
 export type Yoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
+let graphiqlPage: string | undefined;
+
 export function createGraphQL(config: Config, service: TaskService, log: Logger): Yoga {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
@@ -30,6 +33,8 @@ export function createGraphQL(config: Config, service: TaskService, log: Logger)
     graphiql: config.http.introspection
       ? { title: 'Bing Image Creator GraphQL', subscriptionsProtocol: 'WS' }
       : false,
+    // GraphiQL with its scripts inline, rendered once: it works without reaching a CDN.
+    renderGraphiQL: (options) => (graphiqlPage ??= renderGraphiQL(options)),
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),

@@ -201,9 +201,12 @@ export class BingClient {
     return account;
   }
 
-  /** A first request on an account learns its session; a signed-out page ends the generation before it spends anything. */
+  /**
+   * Until an account is known to be signed in, a submit first loads the session page: a signed-out page
+   * ends the generation there, before it spends anything.
+   */
   async #ready(account: Account, signal?: AbortSignal): Promise<void> {
-    if (account.session !== 'unknown') return;
+    if (account.session === 'active') return;
     const signedIn = await this.#checkSession(account, signal).catch((error: unknown) => {
       if (signal?.aborted) throw error;
       return true;

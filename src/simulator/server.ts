@@ -206,7 +206,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close() {
       closing ??= new Promise<void>((resolve) => {
         state.clearTimers();
-        server.close(() => resolve());
+        // The listening handle finishes closing one loop turn after 'close'; wait for it so nothing lingers.
+        server.close(() => setImmediate(resolve));
         server.closeAllConnections();
         for (const socket of sockets) socket.destroy();
       });
