@@ -62,6 +62,30 @@ const env = z.object({
   TASK_SWEEP_INTERVAL: duration('s').default('10m'),
   SHUTDOWN_TIMEOUT: duration('ms').default('10s'),
 
+  API_KEYS: list.default(''),
+  API_KEYS_FILE: z
+    .string()
+    .trim()
+    .refine((file) => existsSync(file), 'names a file that does not exist')
+    .optional(),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => /^(true|false|\d+)$/.test(v), 'must be true, false, or the number of proxies in front of the server')
+    .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
+    .default('false'),
+  RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
+  MAX_IN_FLIGHT_PER_KEY: int(1, 1_000_000).default(10),
+  MAX_SUBSCRIPTIONS_PER_KEY: int(1, 1_000_000).default(200),
+  BING_MAX_IN_FLIGHT: int(1, 100_000).default(4),
+  QUEUE_MAX: int(0, 1_000_000).default(100),
+  GRAPHQL_MAX_DEPTH: int(1, 1_000).default(12),
+  GRAPHQL_MAX_ALIASES: int(0, 1_000).default(15),
+  GRAPHQL_MAX_TOKENS: int(10, 100_000).default(2_000),
+  GRAPHQL_MAX_DIRECTIVES: int(0, 1_000).default(20),
+  CSRF_PREVENTION: bool.default('true'),
+
   CORS_ORIGIN: z.string().trim().default('*'),
   GRAPHQL_INTROSPECTION: bool.default('true'),
   MAX_PROMPT_LENGTH: int(1, 100_000).default(480),
@@ -84,9 +108,11 @@ export function configFrom(source: Record<string, string | undefined>) {
     throw new ConfigError(`The configuration is not valid:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
+  const keysConfigured = e.API_KEYS.length > 0 || e.API_KEYS_FILE !== undefined;
   return {
     port: e.PORT,
-    host: e.HOST ?? '127.0.0.1',
+    /** Without API keys the server stays on loopback unless HOST says otherwise. */
+    host: e.HOST ?? (keysConfigured ? '0.0.0.0' : '127.0.0.1'),
     logLevel: e.LOG_LEVEL,
     bing: {
       origin: e.BING_ORIGIN.replace(/\/+$/, ''),
@@ -117,8 +143,25 @@ export function configFrom(source: Record<string, string | undefined>) {
       introspection: e.GRAPHQL_INTROSPECTION,
       maxBodyBytes: e.MAX_BODY_SIZE,
     },
+    auth: {
+      keys: e.API_KEYS,
+      keysFile: e.API_KEYS_FILE,
+      trustProxy: e.TRUST_PROXY,
+    },
     limits: {
       maxPromptLength: e.MAX_PROMPT_LENGTH,
+      perMinute: e.RATE_LIMIT_PER_MINUTE,
+      inFlightPerKey: e.MAX_IN_FLIGHT_PER_KEY,
+      subscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
+      inFlightPerAccount: e.BING_MAX_IN_FLIGHT,
+      queueMax: e.QUEUE_MAX,
+    },
+    graphql: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      csrfPrevention: e.CSRF_PREVENTION,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     /** The upstream is the project's own Bing simulator (npm run demo). */

@@ -2,9 +2,11 @@
  * The app: one node:http server with Yoga at /graphql, graphql-ws on the same path, and the REST routes
  * everywhere else, all over one TaskService. `createApp` builds it; `start` and `stop` run it.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { ApiKeys } from './auth/api-keys.js';
+import { Authenticator } from './auth/caller.js';
 import { BingClient } from './bing/client.js';
 import { LearnedSchedule, type PollScheduler } from './bing/schedule.js';
 import type { Config } from './config.js';
@@ -59,21 +61,30 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       ttlMs: config.tasks.ttlMs,
       maxTasks: config.tasks.max,
       sweepIntervalMs: config.tasks.sweepIntervalMs,
+      limits: {
+        perMinute: config.limits.perMinute,
+        inFlightPerKey: config.limits.inFlightPerKey,
+        subscriptionsPerKey: config.limits.subscriptionsPerKey,
+        inFlight: config.limits.inFlightPerAccount * Math.max(1, config.bing.cookies.length),
+        queueMax: config.limits.queueMax,
+      },
     },
     log,
   );
-  const yoga = createGraphQL(config, service, log);
+  const auth = new Authenticator(ApiKeys.from(config.auth.keys, config.auth.keysFile), config.auth.trustProxy);
+  const yoga = createGraphQL(config, service, auth, log);
   const rest = createRestHandler({ service, config, log });
 
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0] ?? '/';
     if (path === yoga.graphqlEndpoint || path.startsWith(`${yoga.graphqlEndpoint}/`)) {
+      if (refuseBody(req, res, config.http.maxBodyBytes)) return;
       void yoga.handle(req, res, { req, res });
       return;
     }
     rest(req, res);
   });
-  const ws = attachGraphQLWebSocket(server, yoga, config.http.maxBodyBytes);
+  const ws = attachGraphQLWebSocket(server, yoga, auth, config.http.maxBodyBytes);
 
   let stopping: Promise<void> | undefined;
 
@@ -84,6 +95,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
     async start() {
       service.start();
+      warnWhenExposed(config, auth.required, log);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -111,4 +123,34 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       return stopping;
     },
   };
+}
+
+/**
+ * GraphQL bodies are bounded before Yoga reads them: a declared length over the limit is refused with 413,
+ * and a POST without a declared length (chunked) with 411, since it could not be bounded without reading.
+ */
+function refuseBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): boolean {
+  if (req.method !== 'POST') return false;
+  const declared = req.headers['content-length'];
+  const refusal =
+    declared === undefined
+      ? req.headers['transfer-encoding'] ? { status: 411, message: 'A GraphQL POST needs a Content-Length header.' } : undefined
+      : Number(declared) > maxBytes
+        ? { status: 413, message: `The request body is larger than ${maxBytes} bytes.` }
+        : undefined;
+  if (!refusal) return false;
+  res.writeHead(refusal.status, { 'content-type': 'application/graphql-response+json; charset=utf-8', connection: 'close' });
+  res.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED' } }] }));
+  req.resume();
+  return true;
+}
+
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+
+function warnWhenExposed(config: Config, keysRequired: boolean, log: Logger): void {
+  if (keysRequired || LOOPBACK.test(config.host)) return;
+  log.warn(
+    { host: config.host },
+    'WARNING: the server is reachable from other machines and API_KEYS is not set: anyone who reaches it can spend the Bing account. Set API_KEYS or listen on 127.0.0.1.',
+  );
 }

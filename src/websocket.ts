@@ -7,6 +7,7 @@ import type { ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Authenticator } from './auth/caller.js';
 import type { Yoga } from './yoga.js';
 
 export interface GraphQLWebSocket {
@@ -24,11 +25,19 @@ interface Enveloped {
   subscribe: Operation;
 }
 
-export function attachGraphQLWebSocket(server: Server, yoga: Yoga, maxPayload: number): GraphQLWebSocket {
+export function attachGraphQLWebSocket(server: Server, yoga: Yoga, auth: Authenticator, maxPayload: number): GraphQLWebSocket {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload });
 
   useServer(
     {
+      // graphql-ws's codes: 4401 when no key came with connection_init, 4403 when the key is wrong.
+      onConnect: (ctx) => {
+        const request = ctx.extra.request;
+        const authentication = auth.fromConnection(ctx.connectionParams, request.headers, request.socket.remoteAddress);
+        if (authentication.ok) return true;
+        if (authentication.reason === 'missing') ctx.extra.socket.close(4401, 'Unauthorized');
+        return false;
+      },
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {

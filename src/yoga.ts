@@ -2,9 +2,14 @@
  * Yoga at /graphql: the schema, GraphiQL (subscriptions over WebSocket), masked errors, and the plugins
  * that apply to every transport, WebSocket included (see websocket.ts).
  */
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authentication, Authenticator } from './auth/caller.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { GraphQLContext } from './schema/context.js';
@@ -22,8 +27,47 @@ export type Yoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
 let graphiqlPage: string | undefined;
 
-export function createGraphQL(config: Config, service: TaskService, log: Logger): Yoga {
+export function unauthenticated(failure: Extract<Authentication, { ok: false }>): GraphQLError {
+  const message =
+    failure.reason === 'missing'
+      ? 'An API key is required: send it as "Authorization: Bearer <key>".'
+      : 'The API key is not valid.';
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+function protections(config: Config): Plugin[] {
+  const armor = new EnvelopArmor({
+    maxDepth: { n: config.graphql.maxDepth },
+    maxAliases: { n: config.graphql.maxAliases },
+    maxTokens: { n: config.graphql.maxTokens },
+    maxDirectives: { n: config.graphql.maxDirectives },
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: true },
+  });
+  const plugins: Plugin[] = [...(armor.protect().plugins as Plugin[])];
+  if (config.graphql.csrfPrevention) plugins.push(csrfPreventionForPosts());
+  if (!config.http.introspection) plugins.push(useDisableIntrospection());
+  return plugins;
+}
+
+/**
+ * Yoga's CSRF prevention, for POSTs only: a simple (non-preflighted) POST must carry a custom header.
+ * GETs are exempt because Yoga never runs a mutation over GET and no credential here is ambient (keys
+ * travel in headers, not cookies), while urql and persisted documents send queries as plain GETs.
+ */
+function csrfPreventionForPosts(): Plugin {
+  const csrf = useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] });
+  return {
+    onRequestParse(payload) {
+      if (payload.request.method === 'GET') return undefined;
+      return csrf.onRequestParse?.(payload);
+    },
+  };
+}
+
+export function createGraphQL(config: Config, service: TaskService, auth: Authenticator, log: Logger): Yoga {
   return createYoga<ServerContext, GraphQLContext>({
+    plugins: protections(config),
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -41,10 +85,13 @@ export function createGraphQL(config: Config, service: TaskService, log: Logger)
       warn: (...args) => log.warn(args.map(String).join(' ')),
       error: (...args) => log.error(args.map(String).join(' ')),
     },
-    context: () => ({
-      service,
-      caller: { owner: null },
-      simulator: config.simulator,
-    }),
+    context: ({ req, connectionParams }) => {
+      const authentication =
+        connectionParams === undefined
+          ? auth.fromHeaders(req.headers, req.socket.remoteAddress)
+          : auth.fromConnection(connectionParams, req.headers, req.socket.remoteAddress);
+      if (!authentication.ok) throw unauthenticated(authentication);
+      return { service, caller: authentication.caller, simulator: config.simulator };
+    },
   });
 }

@@ -122,6 +122,8 @@ type Poll<T> = (account: Account, signal: AbortSignal | undefined) => Promise<
   { state: 'pending' } | { state: 'partial' } | { state: 'done'; value: T }
 >;
 
+const MAX_TIMER_MS = 2_147_483_647;
+
 function jitteredBackoff(attempt: number, baseMs: number, maxMs: number): number {
   return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
 }
@@ -176,9 +178,17 @@ export class BingClient {
     return this.session();
   }
 
-  async #checkSession(account: Account, signal?: AbortSignal): Promise<boolean> {
+  /**
+   * Whether the account is signed in: false for a signed-out page or a redirect (to the sign-in page),
+   * undefined when the page could not tell (a 5xx, a 429), which says nothing about the cookie.
+   */
+  async #checkSession(account: Account, signal?: AbortSignal): Promise<boolean | undefined> {
     const response = await this.#http.send({ method: 'GET', url: sessionPageUrl(this.origin), cookie: account.cookie, signal });
-    if (response.status !== 200) return account.session === 'active';
+    if (response.status >= 300 && response.status < 400) {
+      account.session = 'expired';
+      return false;
+    }
+    if (response.status !== 200) return undefined;
     const page = parseSessionPage(response.body);
     account.session = page.signedIn ? 'active' : 'expired';
     if (page.ig) account.ig = page.ig;
@@ -209,9 +219,9 @@ export class BingClient {
     if (account.session === 'active') return;
     const signedIn = await this.#checkSession(account, signal).catch((error: unknown) => {
       if (signal?.aborted) throw error;
-      return true;
+      return undefined;
     });
-    if (!signedIn) throw classifySubmitPage('');
+    if (signedIn === false) throw classifySubmitPage('');
   }
 
   /** A submit that was not accepted: name the reason, asking the session page when the answer named none. */
@@ -224,13 +234,23 @@ export class BingClient {
     if (response.status >= 500) {
       return new BingError('UPSTREAM', `Bing failed to take the request (HTTP ${response.status}). Try again later.`);
     }
+    if (response.status === 401 || response.status === 403) {
+      account.session = 'expired';
+      return classifySubmitPage('');
+    }
     const known = classifyRejection(response.body);
     if (known) return known;
-    const signedIn = await this.#checkSession(account, signal).catch(() => false);
+    if (response.status >= 400) {
+      return new BingError('UPSTREAM', `Bing did not take the request (HTTP ${response.status}). Try again later.`);
+    }
+    const signedIn = await this.#checkSession(account, signal).catch((error: unknown) => {
+      if (signal?.aborted) throw error;
+      return undefined;
+    });
     if (signedIn) {
       return new BingError('PROMPT_REJECTED', 'Bing refused this prompt without saying why; it was most likely blocked. Rephrase it and try again.');
     }
-    account.session = 'expired';
+    if (signedIn === false) account.session = 'expired';
     return classifySubmitPage(response.body);
   }
 
@@ -257,7 +277,25 @@ export class BingClient {
     watch.onEvent?.(event);
   }
 
-  async submitImage(request: ImageRequest, watch: Watch = {}): Promise<Submitted> {
+  submitImage(request: ImageRequest, watch: Watch = {}): Promise<Submitted> {
+    return this.#reportFailure(watch, () => this.#submitImage(request, watch));
+  }
+
+  submitVideo(request: VideoRequest, watch: Watch = {}): Promise<Submitted> {
+    return this.#reportFailure(watch, () => this.#submitVideo(request, watch));
+  }
+
+  /** Every generation a watcher follows ends with `completed` or `failed`, a refused submit included. */
+  async #reportFailure<T>(watch: Watch, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof BingError) this.#emit(watch, { type: 'failed', error, at: Date.now() });
+      throw error;
+    }
+  }
+
+  async #submitImage(request: ImageRequest, watch: Watch): Promise<Submitted> {
     const account = this.#account();
     await this.#ready(account, watch.signal);
     let last: BingResponse | undefined;
@@ -280,7 +318,7 @@ export class BingClient {
     throw await this.#refusal(last as BingResponse, account, watch.signal);
   }
 
-  async submitVideo(request: VideoRequest, watch: Watch = {}): Promise<Submitted> {
+  async #submitVideo(request: VideoRequest, watch: Watch): Promise<Submitted> {
     const account = this.#account();
     await this.#ready(account, watch.signal);
     let last: BingResponse | undefined;
@@ -409,7 +447,7 @@ export class BingClient {
         this.#stats.polls += 1;
         this.#emit(watch, { type: 'poll', attempt: polls, at: Date.now() });
         try {
-          const state = await poll(account, watch.signal);
+          const state = await this.#beforeDeadline(deadlineAt, watch.signal, timeout, (signal) => poll(account, signal));
           failures = 0;
           if (state.state === 'done') {
             const completedAt = Date.now();
@@ -426,12 +464,45 @@ export class BingClient {
             jitteredBackoff(failures - 1, this.#options.retryBaseMs, this.#options.retryMaxMs),
             (error.retryAfterSeconds ?? 0) * 1000,
           );
+          // Told to wait past the deadline: the throttling is the answer, not a timeout later.
+          if (error.retryAfterSeconds !== undefined && Date.now() + delay >= deadlineAt) throw error;
           this.#emit(watch, { type: 'retry', attempt: failures, error, delayMs: delay, at: Date.now() });
         }
       }
     } catch (error) {
       if (error instanceof BingError) this.#emit(watch, { type: 'failed', error, at: Date.now() });
       throw error;
+    }
+  }
+
+  /**
+   * Runs one poll so that it ends by the generation's deadline, however long its requests may take:
+   * past the deadline it is aborted and the generation times out.
+   */
+  async #beforeDeadline<T>(
+    deadlineAt: number,
+    signal: AbortSignal | undefined,
+    timeout: () => BingError,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const bound = new AbortController();
+    const forward = (): void => bound.abort(signal?.reason);
+    signal?.addEventListener('abort', forward, { once: true });
+    if (signal?.aborted) forward();
+    let expired = false;
+    // Capped to what a timer can hold; the request timeout ends any request long before that.
+    const timer = setTimeout(() => {
+      expired = true;
+      bound.abort();
+    }, Math.min(Math.max(0, deadlineAt - Date.now()), MAX_TIMER_MS));
+    try {
+      return await work(bound.signal);
+    } catch (error) {
+      if (expired && !signal?.aborted) throw timeout();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forward);
     }
   }
 

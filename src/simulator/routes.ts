@@ -137,7 +137,7 @@ export async function poll(ctx: Context, id: string, endpoint: 'results' | 'fall
   const s = job.scenario;
   if (s.slowMs > 0) await ctx.state.delay(s.slowMs);
   if (n <= s.drop) return 'drop';
-  if (n <= s.drop + s.poll5xx) return html('<h1>Service unavailable</h1>', UPSTREAM_ERRORS[(n - s.drop - 1) % 3]);
+  if (n <= s.drop + s.poll5xx) return html('<h1>Service unavailable</h1>', UPSTREAM_ERRORS[(n - s.drop - 1) % 3] ?? 500);
   if (s.poll429) return { status: 429, headers: { ...HTML, 'retry-after': '30' }, body: '<h1>Too many requests</h1>' };
 
   const now = Date.now();

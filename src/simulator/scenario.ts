@@ -34,8 +34,8 @@
  *   [sim:unsafe]            after readyAt: a page with "Unsafe image content detected"
  *   [sim:garbage]           after readyAt: 200 with a truncated HTML or binary body, on every poll
  * Faults of any poll (image, video, video fallback page), counted per job from its first poll
- *   [sim:drop=N]            polls 1..N destroy the socket without answering
- *   [sim:poll5xx=N]         the next N polls (after the dropped ones) answer 500, 502, 503, 500, ...
+ *   [sim:drop=N]            polls 1..N destroy the socket without answering (N defaults to 1)
+ *   [sim:poll5xx=N]         the next N polls (after the dropped ones) answer 500, 502, 503, 500, ... (N defaults to 1)
  *   [sim:poll429]           every poll answers 429 with `Retry-After: 30`
  *   [sim:slow=MS]           every poll answer is delayed by MS
  * Video

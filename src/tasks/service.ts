@@ -10,6 +10,9 @@ import { ServiceError, notFound } from './errors.js';
 import type { TaskEvents } from './events.js';
 import { parseImageInput, parseVideoInput, type ImageInput, type VideoInput } from './input.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
+import { Counters } from '../limits/counters.js';
+import { Slots, type Release } from '../limits/slots.js';
+import { TokenBuckets } from '../limits/token-bucket.js';
 import { isTerminal, type Task, type TaskKind } from './task.js';
 
 export interface TaskServiceOptions {
@@ -19,11 +22,35 @@ export interface TaskServiceOptions {
   ttlMs: number;
   maxTasks: number;
   sweepIntervalMs: number;
+  limits: ServiceLimits;
 }
 
-/** Who is asking: the owner recorded on new tasks and required on reads. */
+export interface ServiceLimits {
+  /** Generation requests per minute, per caller. */
+  perMinute: number;
+  /** Generations in flight (queued or processing), per caller. */
+  inFlightPerKey: number;
+  /** Subscriptions open, per caller. */
+  subscriptionsPerKey: number;
+  /** Generations Bing runs at once: this many per configured account. */
+  inFlight: number;
+  /** Generations that may wait for a slot; past this, callers get RATE_LIMITED. */
+  queueMax: number;
+}
+
+export const UNLIMITED: ServiceLimits = {
+  perMinute: 1_000_000,
+  inFlightPerKey: 1_000_000,
+  subscriptionsPerKey: 1_000_000,
+  inFlight: 100_000,
+  queueMax: 1_000_000,
+};
+
+/** Who is asking: the owner recorded on new tasks and required on reads, and who the limits count against. */
 export interface Caller {
   owner: string | null;
+  /** The name per-caller limits use: the owner, or the client's address when keys are off. */
+  client?: string;
 }
 
 export interface Health {
@@ -41,6 +68,10 @@ export class TaskService {
   /** Aborts every wait at stop; the tasks stay PROCESSING and resume at the next start. */
   readonly #stopping = new AbortController();
   readonly #running = new Set<Promise<unknown>>();
+  readonly #rate: TokenBuckets;
+  readonly #inFlight: Counters;
+  readonly #subscriptions: Counters;
+  readonly #slots: Slots;
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(client: BingClient, store: TaskStore, events: TaskEvents, options: TaskServiceOptions, log: Logger) {
@@ -49,6 +80,10 @@ export class TaskService {
     this.#events = events;
     this.#options = options;
     this.#log = log;
+    this.#rate = new TokenBuckets(options.limits.perMinute);
+    this.#inFlight = new Counters(options.limits.inFlightPerKey);
+    this.#subscriptions = new Counters(options.limits.subscriptionsPerKey);
+    this.#slots = new Slots(options.limits.inFlight, options.limits.queueMax);
   }
 
   /** Resumes what a previous run left unfinished, and starts the retention sweep. */
@@ -87,30 +122,114 @@ export class TaskService {
     return this.#store.page({ ...query, owner: caller.owner ?? undefined });
   }
 
-  /** The task's current state, then each change, ending after a terminal state. NOT_FOUND when unknown. */
+  /**
+   * The task's current state, then each change, ending after a terminal state. NOT_FOUND when unknown,
+   * RATE_LIMITED when the caller has too many subscriptions open.
+   */
   watch(id: string, caller: Caller, kind?: TaskKind): AsyncGenerator<Task> {
     const task = this.getTask(id, caller);
     if (!task || (kind && task.kind !== kind)) throw notFound();
-    return this.#events.watch(id, () => this.#store.get(id));
+    const release = this.#subscriptions.tryHold(clientOf(caller));
+    if (!release) {
+      throw new ServiceError('RATE_LIMITED', `Too many subscriptions open: the limit is ${this.#subscriptions.limit}.`, {
+        retryAfterSeconds: 5,
+      });
+    }
+    return held(this.#events.watch(id, () => this.#store.get(id)), release);
   }
 
   /** Generates images and waits for them. The task is kept, so a caller that went away can read it later. */
   async createImage(raw: { query?: unknown; model?: unknown; aspect?: unknown }, caller: Caller): Promise<Task> {
     const input = parseImageInput(raw, this.#options.maxPromptLength);
-    this.#refuseWhenStopping();
-    const task = this.#newTask('IMAGE', input.prompt, input.model, input.aspect, this.#options.imageDeadlineMs, caller);
-    return this.#track(this.#runImage(task, input));
+    const { release, slot } = this.#admit(caller);
+    const task = this.#newTask('IMAGE', input.prompt, input.model, input.aspect, this.#options.imageDeadlineMs, caller, slot);
+    return this.#track(this.#inSlot(task, slot, () => this.#runImage(task, input))).finally(release);
   }
 
-  /** Submits a video and returns its task as soon as Bing accepted it; the wait goes on in the background. */
+  /**
+   * Submits a video and returns its task as soon as Bing accepted it, so that a refused prompt is an
+   * answer; the wait goes on in the background. A video that has to wait for a slot is returned QUEUED.
+   */
   async createVideo(raw: { query?: unknown; aspect?: unknown }, caller: Caller): Promise<Task> {
     const input = parseVideoInput(raw, this.#options.maxPromptLength);
-    this.#refuseWhenStopping();
-    const task = this.#newTask('VIDEO', input.prompt, null, input.aspect, this.#options.videoDeadlineMs, caller);
-    const submitted = await this.#track(this.#submit(task, () => this.#client.submitVideo(input, this.#watch(task))));
+    const { release, slot } = this.#admit(caller);
+    const task = this.#newTask('VIDEO', input.prompt, null, input.aspect, this.#options.videoDeadlineMs, caller, slot);
+    if (!slot) {
+      void this.#track(this.#inSlot(task, undefined, () => this.#runVideo(task, input)))
+        .catch(() => undefined)
+        .finally(release);
+      return task;
+    }
+    let submitted: Submitted;
+    try {
+      submitted = await this.#track(this.#submit(task, () => this.#client.submitVideo(input, this.#watch(task))));
+    } catch (error) {
+      slot();
+      release();
+      throw error;
+    }
     const accepted = this.#store.get(task.id) ?? task;
-    void this.#track(this.#waitVideo(accepted, input, submitted));
+    void this.#track(this.#waitVideo(accepted, input, submitted)).finally(() => {
+      slot();
+      release();
+    });
     return accepted;
+  }
+
+  /** Slots and queue, for health and the benchmarks. */
+  load(): { inFlight: number; queued: number } {
+    return { inFlight: this.#slots.inFlight, queued: this.#slots.queued };
+  }
+
+  /**
+   * The limits a new generation passes before anything is recorded: the caller's rate and in-flight
+   * count, then a Bing slot now or room in the queue. Returns what must be released when it ends.
+   */
+  #admit(caller: Caller): { release: Release; slot: Release | undefined } {
+    this.#refuseWhenStopping();
+    const client = clientOf(caller);
+    const wait = this.#rate.take(client);
+    if (wait > 0) {
+      throw new ServiceError('RATE_LIMITED', `Too many generation requests: the limit is ${this.#options.limits.perMinute} a minute.`, {
+        retryAfterSeconds: wait,
+      });
+    }
+    const release = this.#inFlight.tryHold(client);
+    if (!release) {
+      throw new ServiceError('RATE_LIMITED', `Too many generations in flight: the limit is ${this.#inFlight.limit} at a time.`, {
+        retryAfterSeconds: 5,
+      });
+    }
+    const slot = this.#slots.tryAcquire();
+    if (!slot && !this.#slots.canQueue()) {
+      release();
+      throw new ServiceError('RATE_LIMITED', 'The server is busy: every generation slot is taken and the queue is full.', {
+        retryAfterSeconds: 10,
+      });
+    }
+    return { release, slot };
+  }
+
+  /** Runs `work` holding a Bing slot; without one yet, the task waits QUEUED until its turn or its deadline. */
+  async #inSlot(task: Task, slot: Release | undefined, work: () => Promise<Task>): Promise<Task> {
+    let release = slot;
+    if (!release) {
+      const deadline = AbortSignal.timeout(Math.max(0, task.deadlineAt - Date.now()));
+      try {
+        release = await this.#slots.acquire(AbortSignal.any([deadline, this.#stopping.signal]));
+      } catch (error) {
+        if (this.#stopping.signal.aborted) {
+          throw this.#fail(task, new ServiceError('UPSTREAM', 'The server stopped before this generation reached Bing. Nothing was spent; submit it again.'));
+        }
+        throw this.#fail(task, new ServiceError('TIMEOUT', 'The generation waited in the queue past its deadline.', { retryAfterSeconds: 10 }));
+      }
+      this.#save(this.#store.get(task.id) ?? task, { status: 'PROCESSING' });
+    }
+    try {
+      return await work();
+    } finally {
+      release();
+    }
   }
 
   /** Deletes finished tasks past their time to live, then keeps the store under its cap. */
@@ -123,6 +242,12 @@ export class TaskService {
 
   #visible(task: Task, caller: Caller): boolean {
     return caller.owner === null || task.owner === caller.owner;
+  }
+
+  async #runVideo(task: Task, input: VideoInput): Promise<Task> {
+    const submitted = await this.#submit(task, () => this.#client.submitVideo(input, this.#watch(task)));
+    await this.#waitVideo(this.#store.get(task.id) ?? task, input, submitted);
+    return this.#store.get(task.id) ?? task;
   }
 
   #refuseWhenStopping(): void {
@@ -140,6 +265,7 @@ export class TaskService {
     aspect: Task['aspect'],
     deadlineMs: number,
     caller: Caller,
+    slot: Release | undefined,
   ): Task {
     const now = Date.now();
     const task: Task = {
@@ -151,7 +277,7 @@ export class TaskService {
       aspect,
       bingRequestId: null,
       account: null,
-      status: 'PROCESSING',
+      status: slot ? 'PROCESSING' : 'QUEUED',
       images: [],
       video: null,
       error: null,
@@ -270,3 +396,16 @@ export class TaskService {
   }
 }
 
+
+function clientOf(caller: Caller): string {
+  return caller.client ?? caller.owner ?? 'anonymous';
+}
+
+/** `source`, releasing `release` once when it ends, however it ends. */
+async function* held<T>(source: AsyncGenerator<T>, release: Release): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } finally {
+    release();
+  }
+}

@@ -45,6 +45,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     POLL_RETRY_BASE: '20ms',
     POLL_RETRY_MAX: '100ms',
     BING_REQUEST_TIMEOUT: '5s',
+    // Limits out of the way; the tests of the limits set their own.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    MAX_IN_FLIGHT_PER_KEY: '1000000',
+    MAX_SUBSCRIPTIONS_PER_KEY: '1000000',
+    BING_MAX_IN_FLIGHT: '10000',
+    QUEUE_MAX: '10000',
     ...options.env,
   });
   const logs: string[] = [];
