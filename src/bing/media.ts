@@ -31,10 +31,15 @@ function parseOn(raw: string, origin: string): URL | null {
   }
 }
 
+/** One of the images Bing puts in place of output it filtered. */
+export function isPlaceholderImage(raw: string): boolean {
+  return PLACEHOLDER_IMAGES.has(decodeHTML(raw.trim()).split(/[?#]/)[0] ?? '');
+}
+
 /** One image URL from result markup, made full-resolution and checked; null when it must not be shown. */
 export function normaliseImageUrl(raw: string, origin: string): string | null {
+  if (isPlaceholderImage(raw)) return null;
   const decoded = decodeHTML(raw.trim());
-  if (PLACEHOLDER_IMAGES.has(decoded.split('?')[0] ?? '')) return null;
   const url = parseOn(decoded, origin);
   if (!url || !isTrustedOrigin(url, origin)) return null;
   const path = url.pathname.toLowerCase();

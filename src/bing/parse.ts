@@ -4,7 +4,7 @@
  */
 import { decodeHTML } from 'entities';
 import { BingError } from './errors.js';
-import { normaliseImageUrl, normaliseVideoUrl, unescapeVideoUrl } from './media.js';
+import { isPlaceholderImage, normaliseImageUrls, normaliseVideoUrl, unescapeVideoUrl } from './media.js';
 
 const MAX_UPSTREAM_MESSAGE = 300;
 
@@ -169,19 +169,19 @@ export function parseImagePoll(body: string, origin: string): ImagePollState {
     if (RESULT_MARKUP.test(trimmed) || !trimmed.includes('<')) throw unparseable('image');
     return { state: 'pending' };
   }
-  const candidates = sources.filter((src) => /\/th\/id\/|\/rp\//i.test(decodeHTML(src)));
+  // Pages carry icons and logos too (under /rp/ for instance): only /th/id/ images and the placeholders are results.
+  const candidates = sources.filter((src) => /\/th\/id\//i.test(decodeHTML(src)) || isPlaceholderImage(src));
   if (candidates.length === 0) return { state: 'pending' };
 
-  const images: string[] = [];
-  for (const src of candidates) {
-    const url = normaliseImageUrl(src, origin);
-    if (url && !images.includes(url)) images.push(url);
-  }
+  const images = normaliseImageUrls(candidates, origin);
   if (images.length === 0) {
-    throw new BingError(
-      'PROMPT_REJECTED',
-      'Bing filtered out every image it made for this prompt. Rephrase it and try again.',
-    );
+    if (candidates.some(isPlaceholderImage)) {
+      throw new BingError(
+        'PROMPT_REJECTED',
+        'Bing filtered out every image it made for this prompt. Rephrase it and try again.',
+      );
+    }
+    throw new BingError('UPSTREAM', 'Bing finished the generation but returned no image this client can use.');
   }
   return { state: 'done', images, revisedPrompt: revisedPrompt(trimmed, tags) };
 }

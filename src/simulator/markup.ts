@@ -157,16 +157,11 @@ export function videoShowContentJson(url: string): string {
 }
 
 /**
- * `ourl="..."` as Bing writes it inside a script: `/` as `\/`, `&` as `\u0026`, and the first `&`
- * additionally HTML-escaped (`\u0026amp;`), which must come out as a plain `&` after one entity pass.
+ * `ourl="..."` as Bing writes it inside a script: `/` as `\/` and every `&` as `\u0026`. The URL itself
+ * carries one literal `&amp;` (see urls.ts), so the body holds a `\u0026amp;` that must come out as `&amp;`.
  */
 export function escapedOurl(url: string): string {
-  let first = true;
-  return url.replace(/\//g, '\\/').replace(/&/g, () => {
-    const escaped = first ? '\\u0026amp;' : '\\u0026';
-    first = false;
-    return escaped;
-  });
+  return url.replace(/\//g, '\\/').replace(/&/g, '\\u0026');
 }
 
 export function videoOurlBody(url: string): string {

@@ -43,13 +43,13 @@ export function resultImageNames(job: SimJob): string[] {
 }
 
 /**
- * The finished video's URL, unescaped. The `ourl` forms carry extra parameters around `pid` so that
- * a client that mishandles `\u0026amp;` loses `pid` and refuses the URL.
+ * The finished video's URL, unescaped. The `ourl` forms carry a literal `&amp;` after `pid`, which a
+ * client must keep as it is: unescaping `\u0026amp;` to a plain `&` would be one entity pass too many.
  */
 export function videoUrl(job: SimJob, origin: string): string {
   const s = job.scenario;
   const base = s.videoHost === 'bing' ? 'https://th.bing.com' : origin;
-  const query = s.video === 'showcontent' ? 'pid=videocreator' : `mkt=en-US&pid=videocreator&sig=${token(job.id, 8)}`;
+  const query = s.video === 'showcontent' ? 'pid=videocreator' : `pid=videocreator&sig=${token(job.id, 8)}&amp;mkt=en-US`;
   const thumb = s.videoThumb ? '&w=320&h=180' : '';
   return `${base}/videos/${job.id}.mp4?${query}${thumb}`;
 }

@@ -3,6 +3,7 @@
  * client, records each step in the store and publishes it. GraphQL and REST are views over this class.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { BingClient, GenerationEvent, Submitted } from '../bing/client.js';
 import type { SessionState } from '../bing/accounts.js';
@@ -84,6 +85,8 @@ export class TaskService {
     this.#inFlight = new Counters(options.limits.inFlightPerKey);
     this.#subscriptions = new Counters(options.limits.subscriptionsPerKey);
     this.#slots = new Slots(options.limits.inFlight, options.limits.queueMax);
+    // Every running generation listens for the stop: thousands at once are expected, not a leak.
+    setMaxListeners(0, this.#stopping.signal);
   }
 
   /** Resumes what a previous run left unfinished, and starts the retention sweep. */

@@ -1,5 +1,5 @@
-import { decodeHTML } from 'entities';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { unescapeVideoUrl } from '../../src/bing/media.js';
 import { startSimulator, videoUrl, type Simulator } from '../../src/simulator/index.js';
 import { call, markersIn, pollVideo, pollVideoFallback, sleep, submitVideo } from './http.js';
 
@@ -10,10 +10,9 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
-/** The doc's rule: `\/` and `\u0026` first, then HTML entities once. */
+/** The client's own unescaping: `\/`, `\u0026` and entities in one pass, so `\u0026amp;` stays `&amp;`. */
 function unescapeOurl(body: string): string {
-  const raw = /ourl="([^"]*)"/.exec(body)![1]!;
-  return decodeHTML(raw.replace(/\\\//g, '/').replace(/\\u0026/g, '&'));
+  return unescapeVideoUrl(/ourl="([^"]*)"/.exec(body)![1]!);
 }
 
 describe('video submit', () => {
