@@ -73,7 +73,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   );
   const auth = new Authenticator(ApiKeys.from(config.auth.keys, config.auth.keysFile), config.auth.trustProxy);
   const yoga = createGraphQL(config, service, auth, log);
-  const rest = createRestHandler({ service, config, log });
+  const rest = createRestHandler({ service, config, log, auth });
 
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0] ?? '/';
@@ -111,11 +111,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
-        await ws.close(1001, 'Server is stopping');
+        // A WebSocket peer that never answers the close frame would hold the stop for ws's own 30 s.
+        const force = setTimeout(() => {
+          server.closeAllConnections();
+          for (const socket of ws.wss.clients) socket.terminate();
+        }, config.shutdownTimeoutMs);
+        // Both at once: waiting on the sockets first would keep in-flight mutations from their answer.
+        const socketsClosed = ws.close(1001, 'Server is stopping');
         await service.stop();
+        // server.close() only closed the connections idle at that moment; a response that ends later
+        // leaves its keep-alive connection open for seconds unless it is closed as it goes idle.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
         server.closeIdleConnections();
-        await closed;
+        await Promise.all([socketsClosed, closed]);
+        clearInterval(idle);
         clearTimeout(force);
         store.close();
         await client.close();

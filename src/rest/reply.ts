@@ -14,6 +14,7 @@ export interface Reply {
 
 export type ErrorType =
   | 'invalid_request_error'
+  | 'authentication_error'
   | 'auth_error'
   | 'prompt_rejected_error'
   | 'unsupported_language_error'

@@ -1,0 +1,148 @@
+/**
+ * The routes of the original Express wrapper (plus /openapi.json), each a thin view over the TaskService:
+ * read the request, call the service, shape the answer.
+ */
+import type { IncomingMessage } from 'node:http';
+import { ApiKeys } from '../auth/api-keys.js';
+import { Authenticator } from '../auth/caller.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { OPTIONS } from '../tasks/options.js';
+import type { TaskService } from '../tasks/service.js';
+import type { Task, TaskStatus } from '../tasks/task.js';
+import { readFields } from './body.js';
+import { callerOf } from './caller.js';
+import { OPENAPI } from './openapi.js';
+import { readProject } from './project.js';
+import { failure, success, type Reply } from './reply.js';
+
+export interface RestDeps {
+  service: TaskService;
+  config: Config;
+  log: Logger;
+  /** The server's authenticator; without one, REST builds its own from the same config. */
+  auth?: Authenticator;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Matched against the path without its query string or trailing slash; groups are the parameters. */
+  pattern: RegExp;
+  handle(req: IncomingMessage, params: string[]): Reply | Promise<Reply>;
+}
+
+export const ENDPOINTS = {
+  info: 'GET /',
+  health: 'GET /health',
+  create_image: 'POST /create/image',
+  create_video: 'POST /create/video',
+  get_task: 'GET /task/:taskId',
+  options: 'GET /options',
+  graphql: 'POST /graphql',
+  openapi: 'GET /openapi.json',
+};
+
+const STATUS: Record<TaskStatus, string> = {
+  QUEUED: 'queued',
+  PROCESSING: 'processing',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+};
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function taskView(task: Task) {
+  return {
+    id: task.id,
+    status: STATUS[task.status],
+    prompt: task.prompt,
+    video: task.video,
+    error: task.error,
+    createdAt: iso(task.createdAt),
+    completedAt: iso(task.completedAt),
+    ...(task.kind === 'IMAGE' ? { images: task.images } : {}),
+  };
+}
+
+const taskNotFound = () => failure(404, 'invalid_request_error', 'Task not found.');
+
+export function createRoutes({ service, config, auth }: RestDeps): Route[] {
+  const project = readProject();
+  // Only the generations and the tasks need a key (when keys are on): the rest is public, as /health must be for probes.
+  const caller = callerOf(auth ?? new Authenticator(ApiKeys.from(config.auth.keys, config.auth.keysFile), config.auth.trustProxy));
+  const info = { name: project.name, version: project.version, repository: project.repository, endpoints: ENDPOINTS };
+
+  return [
+    {
+      method: 'GET',
+      pattern: /^\/$/,
+      // The original answered these fields at the top level; they are also under `data` like every other answer.
+      handle: () => success(info, info),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/health$/i,
+      handle: () => {
+        const health = service.health();
+        return success({
+          status: 'ok',
+          cookie: health.cookieSet ? 'set' : 'not set',
+          session: health.session,
+          activeTasks: health.activeTasks,
+          upstream: config.simulator ? 'simulator' : 'bing',
+        });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/options$/i,
+      handle: () => success(OPTIONS),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/create\/image$/i,
+      handle: async (req) => {
+        const who = caller(req);
+        const body = await readFields(req, config.http.maxBodyBytes);
+        const task = await service.createImage({ query: body.query, model: body.model, aspect: body.aspect }, who);
+        return success({
+          images: task.images,
+          prompt: task.revisedPrompt ?? task.prompt,
+          model: task.model ?? 'DALLE',
+          aspect: task.aspect,
+          taskId: task.id,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/create\/video$/i,
+      handle: async (req) => {
+        const who = caller(req);
+        const body = await readFields(req, config.http.maxBodyBytes);
+        const task = await service.createVideo({ query: body.query, aspect: body.aspect }, who);
+        return success({ taskId: task.id, prompt: task.prompt });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/task\/([^/]+)$/i,
+      handle: (req, [raw = '']) => {
+        const who = caller(req);
+        let id: string;
+        try {
+          id = decodeURIComponent(raw);
+        } catch {
+          return taskNotFound();
+        }
+        const task = service.getTask(id, who);
+        return task ? success(taskView(task)) : taskNotFound();
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/openapi\.json$/i,
+      handle: () => ({ status: 200, body: OPENAPI }),
+    },
+  ];
+}
