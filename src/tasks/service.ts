@@ -92,8 +92,8 @@ export class TaskService {
   /** Resumes what a previous run left unfinished, and starts the retention sweep. */
   start(): void {
     for (const task of this.#store.withStatus(['QUEUED', 'PROCESSING'])) this.#recover(task);
-    this.sweep();
-    this.#sweeper = setInterval(() => this.sweep(), this.#options.sweepIntervalMs);
+    this.#sweepOrLog();
+    this.#sweeper = setInterval(() => this.#sweepOrLog(), this.#options.sweepIntervalMs);
     this.#sweeper.unref();
   }
 
@@ -241,6 +241,15 @@ export class TaskService {
     const capped = this.#store.enforceCap(this.#options.maxTasks);
     if (expired + capped > 0) this.#log.info({ expired, capped }, 'swept finished tasks');
     return { expired, capped };
+  }
+
+  /** The scheduled sweep. A store that fails it (a lock held too long, a full disk) must not take the server down. */
+  #sweepOrLog(): void {
+    try {
+      this.sweep();
+    } catch (error) {
+      this.#log.error({ err: error }, 'sweeping finished tasks failed; the next sweep tries again');
+    }
   }
 
   #visible(task: Task, caller: Caller): boolean {
