@@ -11,8 +11,16 @@ try {
   process.exit(1);
 }
 
-const app = createApp(config);
-const url = await app.start();
+let app;
+let url;
+try {
+  app = createApp(config);
+  url = await app.start();
+} catch (error) {
+  // A port in use, an unwritable DATA_DIR, a store from a newer version: say it plainly and stop.
+  console.error(`The server could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 app.log.info({ url, graphql: `${url}/graphql`, upstream: config.simulator ? 'simulator' : config.bing.origin }, 'server listening');
 if (config.bing.cookies.length === 0) app.log.warn('BING_COOKIE_U is not set: every generation will fail with AUTH until it is.');
 

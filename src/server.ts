@@ -75,10 +75,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const yoga = createGraphQL(config, service, auth, log);
   const rest = createRestHandler({ service, config, log, auth });
 
+  /** Open SSE responses: a stop cuts them, since a subscription may wait minutes for its next event. */
+  const streams = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0] ?? '/';
     if (path === yoga.graphqlEndpoint || path.startsWith(`${yoga.graphqlEndpoint}/`)) {
       if (refuseBody(req, res, config.http.maxBodyBytes)) return;
+      if (req.headers.accept?.includes('text/event-stream')) {
+        streams.add(res);
+        res.once('close', () => streams.delete(res));
+      }
       void yoga.handle(req, res, { req, res });
       return;
     }
@@ -119,6 +125,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         // Both at once: waiting on the sockets first would keep in-flight mutations from their answer.
         const socketsClosed = ws.close(1001, 'Server is stopping');
         await service.stop();
+        // Cut, not completed: a `complete` event would read as "the task finished".
+        for (const stream of streams) stream.destroy();
         // server.close() only closed the connections idle at that moment; a response that ends later
         // leaves its keep-alive connection open for seconds unless it is closed as it goes idle.
         const idle = setInterval(() => server.closeIdleConnections(), 50);

@@ -379,10 +379,11 @@ export class TaskService {
   /** Picks up a task a previous run left unfinished. Never submits: without a Bing id it can only fail. */
   #recover(task: Task): void {
     if (!task.bingRequestId || !task.account) {
-      this.#fail(
-        task,
-        new ServiceError('UPSTREAM', 'The server stopped before Bing accepted this generation. Nothing was created; submit it again.'),
-      );
+      const message =
+        task.status === 'QUEUED'
+          ? 'The server stopped while this generation waited for its turn. Nothing reached Bing; submit it again.'
+          : 'The server stopped while submitting this generation, before Bing confirmed it. It may not have been created; submit it again.';
+      this.#fail(task, new ServiceError('UPSTREAM', message));
       return;
     }
     if (Date.now() >= task.deadlineAt) {
@@ -390,14 +391,14 @@ export class TaskService {
       return;
     }
     this.#log.info({ taskId: task.id, kind: task.kind }, 'resuming generation');
+    // Bing is already running it, so it takes a slot whatever the capacity, ahead of anything queued.
+    const slot = this.#slots.force();
     const submitted = { requestId: task.bingRequestId, account: task.account, submittedAt: task.createdAt, deadlineAt: task.deadlineAt };
-    if (task.kind === 'VIDEO') {
-      const input = { prompt: task.prompt, aspect: task.aspect as VideoInput['aspect'] };
-      void this.#track(this.#waitVideo(task, input, submitted));
-    } else {
-      const input = { prompt: task.prompt, model: task.model ?? 'DALLE', aspect: task.aspect as ImageInput['aspect'] };
-      void this.#track(this.#waitImage(task, input, submitted).catch(() => undefined));
-    }
+    const wait: Promise<unknown> =
+      task.kind === 'VIDEO'
+        ? this.#waitVideo(task, { prompt: task.prompt, aspect: task.aspect as VideoInput['aspect'] }, submitted)
+        : this.#waitImage(task, { prompt: task.prompt, model: task.model ?? 'DALLE', aspect: task.aspect as ImageInput['aspect'] }, submitted);
+    void this.#track(wait.catch(() => undefined).finally(slot));
   }
 
   #track<T>(work: Promise<T>): Promise<T> {
