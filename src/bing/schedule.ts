@@ -59,31 +59,38 @@ function quantile(sorted: readonly number[], q: number): number {
 export class LearnedSchedule implements PollScheduler {
   readonly #options: LearnedScheduleOptions;
   readonly #samples = new Map<GenerationKind, number[]>();
+  /** The same samples, sorted once per observation rather than once per poll. */
+  readonly #sorted = new Map<GenerationKind, number[]>();
 
   constructor(options: Partial<LearnedScheduleOptions> = {}) {
     this.#options = { ...DEFAULT_SCHEDULE, ...options, expected: { ...DEFAULT_EXPECTED, ...options.expected } };
   }
 
   /**
-   * The likely window of a run, scaled. Observed durations lag the true ones by up to one interval, so
-   * their low quantile is already a little past the earliest likely finish: the first poll goes there.
+   * The likely window of a run, scaled. The first poll goes where results start to come: before enough
+   * observations, one interval past the expected minimum; after, the low quantile of what was observed
+   * (observed durations lag the true ones by up to one interval, so that quantile is already a little
+   * past the earliest finish). The window ends at the expected maximum or past the longest observed run,
+   * whichever is later: early observations are the fast runs only, and a window learned from them alone
+   * would push the slow ones into the tail.
    */
   window(kind: GenerationKind): { firstPollMs: number; endMs: number } {
     const { timeScale, intervalMs, expected, minSamples } = this.#options;
-    const samples = this.#samples.get(kind) ?? [];
-    if (samples.length >= minSamples) {
-      const sorted = [...samples].sort((a, b) => a - b);
-      return { firstPollMs: quantile(sorted, 0.05), endMs: quantile(sorted, 0.95) + intervalMs * timeScale };
-    }
     const range = expected[kind];
-    return { firstPollMs: (range.minMs + intervalMs) * timeScale, endMs: range.maxMs * timeScale };
+    const expectedEnd = range.maxMs * timeScale;
+    const sorted = this.#sorted.get(kind) ?? [];
+    if (sorted.length >= minSamples) {
+      const longest = (sorted.at(-1) ?? 0) + intervalMs * timeScale;
+      return { firstPollMs: quantile(sorted, 0.05), endMs: Math.max(expectedEnd, longest) };
+    }
+    return { firstPollMs: (range.minMs + intervalMs) * timeScale, endMs: expectedEnd };
   }
 
   nextDelay(kind: GenerationKind, elapsedMs: number): number {
     const { timeScale, intervalMs, maxIntervalMs, tailBackoff } = this.#options;
     const interval = intervalMs * timeScale;
     const { firstPollMs, endMs } = this.window(kind);
-    if (elapsedMs < firstPollMs - interval) return firstPollMs - elapsedMs;
+    if (elapsedMs < firstPollMs) return Math.max(interval, firstPollMs - elapsedMs);
     if (elapsedMs < endMs) return interval;
     const tailPolls = Math.floor((elapsedMs - endMs) / interval);
     return Math.min(interval * tailBackoff ** (tailPolls + 1), maxIntervalMs * timeScale);
@@ -95,6 +102,7 @@ export class LearnedSchedule implements PollScheduler {
     samples.push(durationMs);
     if (samples.length > this.#options.window) samples.shift();
     this.#samples.set(kind, samples);
+    this.#sorted.set(kind, [...samples].sort((a, b) => a - b));
   }
 }
 

@@ -79,7 +79,15 @@ describe('LearnedSchedule learning', () => {
     for (const d of [40_000, 40_000, 40_000, 40_000]) schedule.observe('GPT4O', d);
     expect(schedule.window('GPT4O').firstPollMs).toBe(40_000);
     for (const d of [8_000, 8_000, 8_000, 8_000]) schedule.observe('GPT4O', d);
-    expect(schedule.window('GPT4O')).toEqual({ firstPollMs: 8_000, endMs: 9_000 });
+    // The start follows what was observed; the end never comes before the expected maximum (70 s).
+    expect(schedule.window('GPT4O')).toEqual({ firstPollMs: 8_000, endMs: 70_000 });
+  });
+
+  it('keeps polling densely up to the expected maximum when only fast runs were seen yet', () => {
+    const schedule = new LearnedSchedule({ minSamples: 4 });
+    for (const d of [5_500, 6_000, 6_500, 7_000]) schedule.observe('DALLE', d);
+    expect(schedule.nextDelay('DALLE', 14_000)).toBe(1_000);
+    expect(schedule.nextDelay('DALLE', 16_000)).toBeGreaterThan(1_000);
   });
 
   it('ignores observations that are not durations', () => {
