@@ -2,7 +2,6 @@
  * The Bing client: submit a generation, wait for it, resume waiting from a saved request id. It knows
  * Bing and nothing else: no tasks, no GraphQL, no HTTP server.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Accounts, type Account, type SessionState } from './accounts.js';
 import { BingError } from './errors.js';
 import { BingHttp, type BingResponse } from './http.js';
@@ -30,7 +29,9 @@ import {
   type RequestType,
   type VideoAspect,
 } from './protocol.js';
+import { pollUntilDone, type PollOutcome, type PollState } from './poll-loop.js';
 import { LearnedSchedule, type PollScheduler } from './schedule.js';
+import type { GenerationEvent, Watch } from './watch.js';
 
 export interface BingClientOptions {
   origin: string;
@@ -59,19 +60,7 @@ export const DEFAULT_CLIENT_OPTIONS: Omit<BingClientOptions, 'origin' | 'cookies
   maxBodyBytes: 5 * 1024 * 1024,
 };
 
-/** Each step of a generation, as it happens. */
-export type GenerationEvent =
-  | { type: 'submitted'; requestId: string; account: string; at: number }
-  | { type: 'poll'; attempt: number; at: number }
-  | { type: 'partial'; at: number }
-  | { type: 'retry'; attempt: number; error: BingError; delayMs: number; at: number }
-  | { type: 'completed'; at: number }
-  | { type: 'failed'; error: BingError; at: number };
-
-export interface Watch {
-  signal?: AbortSignal | undefined;
-  onEvent?: ((event: GenerationEvent) => void) | undefined;
-}
+export type { GenerationEvent, Watch } from './watch.js';
 
 export interface Submitted {
   requestId: string;
@@ -118,15 +107,7 @@ export interface ClientStats {
   polls: number;
 }
 
-type Poll<T> = (account: Account, signal: AbortSignal | undefined) => Promise<
-  { state: 'pending' } | { state: 'partial' } | { state: 'done'; value: T }
->;
-
-const MAX_TIMER_MS = 2_147_483_647;
-
-function jitteredBackoff(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
-}
+type Poll<T> = (account: Account, signal: AbortSignal) => Promise<PollState<T>>;
 
 export class BingClient {
   readonly #options: BingClientOptions;
@@ -426,84 +407,22 @@ export class BingClient {
     defaultDeadlineMs: number,
     poll: Poll<T>,
     watch: Watch,
-  ): Promise<{ value: T; polls: number; completedAt: number }> {
+  ): Promise<PollOutcome<T>> {
     const account = this.#accountFor(submitted.account);
-    const deadlineAt = submitted.deadlineAt ?? submitted.submittedAt + defaultDeadlineMs;
-    const timeout = (): BingError =>
-      new BingError(
-        'TIMEOUT',
-        `Bing did not finish the ${kind === 'VIDEO' ? 'video' : 'images'} within ${Math.round((deadlineAt - submitted.submittedAt) / 1000)} s.`,
-      );
-    let polls = 0;
-    let failures = 0;
-    let delay = this.#options.schedule.nextDelay(kind, Date.now() - submitted.submittedAt);
-    try {
-      for (;;) {
-        const remaining = deadlineAt - Date.now();
-        if (remaining <= 0) throw timeout();
-        await sleep(Math.max(0, Math.min(delay, remaining)), undefined, { signal: watch.signal });
-        if (Date.now() >= deadlineAt) throw timeout();
-        polls += 1;
+    return pollUntilDone({
+      kind,
+      submittedAt: submitted.submittedAt,
+      deadlineAt: submitted.deadlineAt ?? submitted.submittedAt + defaultDeadlineMs,
+      schedule: this.#options.schedule,
+      retries: this.#options.pollRetries,
+      retryBaseMs: this.#options.retryBaseMs,
+      retryMaxMs: this.#options.retryMaxMs,
+      poll: (signal) => {
         this.#stats.polls += 1;
-        this.#emit(watch, { type: 'poll', attempt: polls, at: Date.now() });
-        try {
-          const state = await this.#beforeDeadline(deadlineAt, watch.signal, timeout, (signal) => poll(account, signal));
-          failures = 0;
-          if (state.state === 'done') {
-            const completedAt = Date.now();
-            this.#options.schedule.observe(kind, completedAt - submitted.submittedAt);
-            this.#emit(watch, { type: 'completed', at: completedAt });
-            return { value: state.value, polls, completedAt };
-          }
-          if (state.state === 'partial') this.#emit(watch, { type: 'partial', at: Date.now() });
-          delay = this.#options.schedule.nextDelay(kind, Date.now() - submitted.submittedAt);
-        } catch (error) {
-          if (!(error instanceof BingError) || !error.retryable || failures >= this.#options.pollRetries) throw error;
-          failures += 1;
-          delay = Math.max(
-            jitteredBackoff(failures - 1, this.#options.retryBaseMs, this.#options.retryMaxMs),
-            (error.retryAfterSeconds ?? 0) * 1000,
-          );
-          // Told to wait past the deadline: the throttling is the answer, not a timeout later.
-          if (error.retryAfterSeconds !== undefined && Date.now() + delay >= deadlineAt) throw error;
-          this.#emit(watch, { type: 'retry', attempt: failures, error, delayMs: delay, at: Date.now() });
-        }
-      }
-    } catch (error) {
-      if (error instanceof BingError) this.#emit(watch, { type: 'failed', error, at: Date.now() });
-      throw error;
-    }
-  }
-
-  /**
-   * Runs one poll so that it ends by the generation's deadline, however long its requests may take:
-   * past the deadline it is aborted and the generation times out.
-   */
-  async #beforeDeadline<T>(
-    deadlineAt: number,
-    signal: AbortSignal | undefined,
-    timeout: () => BingError,
-    work: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
-    const bound = new AbortController();
-    const forward = (): void => bound.abort(signal?.reason);
-    signal?.addEventListener('abort', forward, { once: true });
-    if (signal?.aborted) forward();
-    let expired = false;
-    // Capped to what a timer can hold; the request timeout ends any request long before that.
-    const timer = setTimeout(() => {
-      expired = true;
-      bound.abort();
-    }, Math.min(Math.max(0, deadlineAt - Date.now()), MAX_TIMER_MS));
-    try {
-      return await work(bound.signal);
-    } catch (error) {
-      if (expired && !signal?.aborted) throw timeout();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', forward);
-    }
+        return poll(account, signal);
+      },
+      watch,
+    });
   }
 
   close(): Promise<void> {
