@@ -11,10 +11,11 @@ import { ServiceError, notFound } from './errors.js';
 import type { TaskEvents } from './events.js';
 import { parseImageInput, parseVideoInput, type ImageInput, type VideoInput } from './input.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
-import { Counters } from '../limits/counters.js';
-import { Slots, type Release } from '../limits/slots.js';
-import { TokenBuckets } from '../limits/token-bucket.js';
+import { Admission, type ServiceLimits } from './admission.js';
+import type { Release } from '../limits/slots.js';
 import { isTerminal, type Task, type TaskKind } from './task.js';
+
+export type { ServiceLimits };
 
 export interface TaskServiceOptions {
   imageDeadlineMs: number;
@@ -25,27 +26,6 @@ export interface TaskServiceOptions {
   sweepIntervalMs: number;
   limits: ServiceLimits;
 }
-
-export interface ServiceLimits {
-  /** Generation requests per minute, per caller. */
-  perMinute: number;
-  /** Generations in flight (queued or processing), per caller. */
-  inFlightPerKey: number;
-  /** Subscriptions open, per caller. */
-  subscriptionsPerKey: number;
-  /** Generations Bing runs at once: this many per configured account. */
-  inFlight: number;
-  /** Generations that may wait for a slot; past this, callers get RATE_LIMITED. */
-  queueMax: number;
-}
-
-export const UNLIMITED: ServiceLimits = {
-  perMinute: 1_000_000,
-  inFlightPerKey: 1_000_000,
-  subscriptionsPerKey: 1_000_000,
-  inFlight: 100_000,
-  queueMax: 1_000_000,
-};
 
 /** Who is asking: the owner recorded on new tasks and required on reads, and who the limits count against. */
 export interface Caller {
@@ -69,10 +49,7 @@ export class TaskService {
   /** Aborts every wait at stop; the tasks stay PROCESSING and resume at the next start. */
   readonly #stopping = new AbortController();
   readonly #running = new Set<Promise<unknown>>();
-  readonly #rate: TokenBuckets;
-  readonly #inFlight: Counters;
-  readonly #subscriptions: Counters;
-  readonly #slots: Slots;
+  readonly #admission: Admission;
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(client: BingClient, store: TaskStore, events: TaskEvents, options: TaskServiceOptions, log: Logger) {
@@ -81,10 +58,7 @@ export class TaskService {
     this.#events = events;
     this.#options = options;
     this.#log = log;
-    this.#rate = new TokenBuckets(options.limits.perMinute);
-    this.#inFlight = new Counters(options.limits.inFlightPerKey);
-    this.#subscriptions = new Counters(options.limits.subscriptionsPerKey);
-    this.#slots = new Slots(options.limits.inFlight, options.limits.queueMax);
+    this.#admission = new Admission(options.limits);
     // Every running generation listens for the stop: thousands at once are expected, not a leak.
     setMaxListeners(0, this.#stopping.signal);
   }
@@ -132,19 +106,15 @@ export class TaskService {
   watch(id: string, caller: Caller, kind?: TaskKind): AsyncGenerator<Task> {
     const task = this.getTask(id, caller);
     if (!task || (kind && task.kind !== kind)) throw notFound();
-    const release = this.#subscriptions.tryHold(clientOf(caller));
-    if (!release) {
-      throw new ServiceError('RATE_LIMITED', `Too many subscriptions open: the limit is ${this.#subscriptions.limit}.`, {
-        retryAfterSeconds: 5,
-      });
-    }
+    const release = this.#admission.subscription(caller);
     return held(this.#events.watch(id, () => this.#store.get(id)), release);
   }
 
   /** Generates images and waits for them. The task is kept, so a caller that went away can read it later. */
   async createImage(raw: { query?: unknown; model?: unknown; aspect?: unknown }, caller: Caller): Promise<Task> {
     const input = parseImageInput(raw, this.#options.maxPromptLength);
-    const { release, slot } = this.#admit(caller);
+    this.#refuseWhenStopping();
+    const { release, slot } = this.#admission.generation(caller);
     const task = this.#newTask('IMAGE', input.prompt, input.model, input.aspect, this.#options.imageDeadlineMs, caller, slot);
     return this.#track(this.#inSlot(task, slot, () => this.#runImage(task, input))).finally(release);
   }
@@ -155,7 +125,8 @@ export class TaskService {
    */
   async createVideo(raw: { query?: unknown; aspect?: unknown }, caller: Caller): Promise<Task> {
     const input = parseVideoInput(raw, this.#options.maxPromptLength);
-    const { release, slot } = this.#admit(caller);
+    this.#refuseWhenStopping();
+    const { release, slot } = this.#admission.generation(caller);
     const task = this.#newTask('VIDEO', input.prompt, null, input.aspect, this.#options.videoDeadlineMs, caller, slot);
     if (!slot) {
       void this.#track(this.#inSlot(task, undefined, () => this.#runVideo(task, input)))
@@ -181,36 +152,7 @@ export class TaskService {
 
   /** Slots and queue, for health and the benchmarks. */
   load(): { inFlight: number; queued: number } {
-    return { inFlight: this.#slots.inFlight, queued: this.#slots.queued };
-  }
-
-  /**
-   * The limits a new generation passes before anything is recorded: the caller's rate and in-flight
-   * count, then a Bing slot now or room in the queue. Returns what must be released when it ends.
-   */
-  #admit(caller: Caller): { release: Release; slot: Release | undefined } {
-    this.#refuseWhenStopping();
-    const client = clientOf(caller);
-    const wait = this.#rate.take(client);
-    if (wait > 0) {
-      throw new ServiceError('RATE_LIMITED', `Too many generation requests: the limit is ${this.#options.limits.perMinute} a minute.`, {
-        retryAfterSeconds: wait,
-      });
-    }
-    const release = this.#inFlight.tryHold(client);
-    if (!release) {
-      throw new ServiceError('RATE_LIMITED', `Too many generations in flight: the limit is ${this.#inFlight.limit} at a time.`, {
-        retryAfterSeconds: 5,
-      });
-    }
-    const slot = this.#slots.tryAcquire();
-    if (!slot && !this.#slots.canQueue()) {
-      release();
-      throw new ServiceError('RATE_LIMITED', 'The server is busy: every generation slot is taken and the queue is full.', {
-        retryAfterSeconds: 10,
-      });
-    }
-    return { release, slot };
+    return this.#admission.load();
   }
 
   /** Runs `work` holding a Bing slot; without one yet, the task waits QUEUED until its turn or its deadline. */
@@ -219,7 +161,7 @@ export class TaskService {
     if (!release) {
       const deadline = AbortSignal.timeout(Math.max(0, task.deadlineAt - Date.now()));
       try {
-        release = await this.#slots.acquire(AbortSignal.any([deadline, this.#stopping.signal]));
+        release = await this.#admission.slot(AbortSignal.any([deadline, this.#stopping.signal]));
       } catch (error) {
         if (this.#stopping.signal.aborted) {
           throw this.#fail(task, new ServiceError('UPSTREAM', 'The server stopped before this generation reached Bing. Nothing was spent; submit it again.'));
@@ -392,7 +334,7 @@ export class TaskService {
     }
     this.#log.info({ taskId: task.id, kind: task.kind }, 'resuming generation');
     // Bing is already running it, so it takes a slot whatever the capacity, ahead of anything queued.
-    const slot = this.#slots.force();
+    const slot = this.#admission.resumedSlot();
     const submitted = { requestId: task.bingRequestId, account: task.account, submittedAt: task.createdAt, deadlineAt: task.deadlineAt };
     const wait: Promise<unknown> =
       task.kind === 'VIDEO'
@@ -409,10 +351,6 @@ export class TaskService {
   }
 }
 
-
-function clientOf(caller: Caller): string {
-  return caller.client ?? caller.owner ?? 'anonymous';
-}
 
 /** `source`, releasing `release` once when it ends, however it ends. */
 async function* held<T>(source: AsyncGenerator<T>, release: Release): AsyncGenerator<T> {
