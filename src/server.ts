@@ -7,11 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ApiKeys } from './auth/api-keys.js';
 import { Authenticator } from './auth/caller.js';
+import { withoutSecrets } from './auth/redact.js';
 import { BingClient } from './bing/client.js';
 import { LearnedSchedule, type PollScheduler } from './bing/schedule.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createRestHandler } from './rest/index.js';
+import { refuseExpectation, refuseMalformed } from './rest/malformed.js';
 import { TaskEvents } from './tasks/events.js';
 import { MemoryTaskStore } from './tasks/memory-store.js';
 import { TaskService } from './tasks/service.js';
@@ -43,7 +45,8 @@ function openStore(config: Config): TaskStore {
 }
 
 export function createApp(config: Config, options: AppOptions = {}): App {
-  const log = options.log ?? createLogger(config.logLevel);
+  // Whatever an unforeseen error quotes, no log line holds the cookie or a key.
+  const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [...config.bing.cookies, ...config.auth.keys]);
   const store = options.store ?? openStore(config);
   const client = new BingClient({
     ...config.bing,
@@ -90,7 +93,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     }
     rest(req, res);
   });
-  const ws = attachGraphQLWebSocket(server, yoga, auth, config.http.maxBodyBytes);
+  server.on('clientError', refuseMalformed);
+  server.on('checkExpectation', refuseExpectation);
+  const ws = attachGraphQLWebSocket(server, yoga, auth, config.http.maxBodyBytes, log);
 
   let stopping: Promise<void> | undefined;
 

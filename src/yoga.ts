@@ -10,6 +10,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authentication, Authenticator } from './auth/caller.js';
+import { DocumentCache, NO_ERROR_CACHE } from './document-cache.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { GraphQLContext } from './schema/context.js';
@@ -44,10 +45,48 @@ function protections(config: Config): Plugin[] {
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   });
-  const plugins: Plugin[] = [...(armor.protect().plugins as Plugin[])];
+  const plugins: Plugin[] = [...(armor.protect().plugins as Plugin[]), tooDeepIsASyntaxError(), unreadableParamsAreBadRequests()];
   if (config.graphql.csrfPrevention) plugins.push(csrfPreventionForPosts());
   if (!config.http.introspection) plugins.push(useDisableIntrospection());
   return plugins;
+}
+
+/**
+ * graphql-js parses by recursive descent: a document nested a couple of thousand levels deep (`[[[[...`
+ * fits under the token limit) overflows the stack before the token limit stops it. That is the caller's
+ * malformed document, not an unexpected error (500): it is answered like any other syntax error.
+ */
+function tooDeepIsASyntaxError(): Plugin {
+  return {
+    onParse() {
+      return ({ result, replaceParseResult }) => {
+        if (result instanceof RangeError) replaceParseResult(new GraphQLError('Syntax Error: The document is nested too deeply.'));
+      };
+    },
+  };
+}
+
+/**
+ * Yoga parses `variables` and `extensions` of a GET or an urlencoded POST with a bare JSON.parse, whose
+ * SyntaxError would be masked as an unexpected error (500). Whatever a parser throws that is not already
+ * a GraphQL error is the caller's malformed request: 400.
+ */
+function unreadableParamsAreBadRequests(): Plugin {
+  return {
+    onRequestParse({ requestParser, setRequestParser }) {
+      if (!requestParser) return;
+      setRequestParser(async (request) => {
+        try {
+          return await requestParser(request);
+        } catch (error) {
+          if (error instanceof GraphQLError) throw error;
+          throw new GraphQLError('The request parameters are not valid: "variables" and "extensions" must be JSON objects.', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      });
+    },
+  };
 }
 
 /**
@@ -72,6 +111,10 @@ export function createGraphQL(config: Config, service: TaskService, auth: Authen
     graphqlEndpoint: '/graphql',
     landingPage: false,
     batching: false,
+    parserAndValidationCache: { documentCache: new DocumentCache({ max: 256, maxLength: 4_096 }), errorCache: NO_ERROR_CACHE },
+    // Bodies are bounded before Yoga sees them (server.ts refuses an undeclared or too large length), so
+    // Yoga's own limiter, which pipes every body through an extra stream, would only cost time.
+    maxRequestBodySize: false,
     maskedErrors: true,
     cors: { origin: config.http.corsOrigin },
     graphiql: config.http.introspection
@@ -83,7 +126,12 @@ export function createGraphQL(config: Config, service: TaskService, auth: Authen
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),
       warn: (...args) => log.warn(args.map(String).join(' ')),
-      error: (...args) => log.error(args.map(String).join(' ')),
+      // Yoga logs the error behind each masked one: as `err`, so that its stack is kept (and secrets taken out).
+      error: (...args) => {
+        const err = args.find((arg) => arg instanceof Error);
+        if (err) log.error({ err }, 'GraphQL operation failed unexpectedly');
+        else log.error(args.map(String).join(' '));
+      },
     },
     context: ({ req, connectionParams }) => {
       const authentication =

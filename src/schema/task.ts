@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { ServiceError } from '../tasks/errors.js';
 import type { Task } from '../tasks/task.js';
 import { builder } from './builder.js';
 import { ErrorCodeEnum, TaskKindEnum, TaskStatusEnum } from './enums.js';
@@ -81,10 +82,17 @@ builder.subscriptionFields((t) => ({
   }),
 }));
 
+/** Starts a watch; its expected refusals (unknown task, too many subscriptions) become coded GraphQL errors. */
 export function watchOrNotFound(watch: () => AsyncGenerator<Task>): AsyncGenerator<Task> {
   try {
     return watch();
-  } catch {
-    throw notFoundError();
+  } catch (error) {
+    if (error instanceof ServiceError && error.code !== 'NOT_FOUND') {
+      throw new GraphQLError(error.message, {
+        extensions: { code: error.code, ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }) },
+      });
+    }
+    if (error instanceof ServiceError) throw notFoundError();
+    throw error;
   }
 }

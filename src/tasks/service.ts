@@ -143,10 +143,12 @@ export class TaskService {
       throw error;
     }
     const accepted = this.#store.get(task.id) ?? task;
-    void this.#track(this.#waitVideo(accepted, input, submitted)).finally(() => {
-      slot();
-      release();
-    });
+    void this.#track(this.#waitVideo(accepted, input, submitted))
+      .catch(() => undefined)
+      .finally(() => {
+        slot();
+        release();
+      });
     return accepted;
   }
 
@@ -259,7 +261,12 @@ export class TaskService {
     const failure = ServiceError.from(error);
     if (failure.code === 'INTERNAL') this.#log.error({ err: error, taskId: task.id }, 'generation failed unexpectedly');
     else this.#log.info({ taskId: task.id, code: failure.code }, 'generation failed');
-    this.#save(this.#store.get(task.id) ?? task, { status: 'FAILED', error: failure.message, errorCode: failure.code });
+    try {
+      this.#save(this.#store.get(task.id) ?? task, { status: 'FAILED', error: failure.message, errorCode: failure.code });
+    } catch (storeError) {
+      // The store itself failing (a full disk, a lock held too long) must not take the server down with it.
+      this.#log.error({ err: storeError, taskId: task.id }, 'could not record a failed generation');
+    }
     return failure;
   }
 

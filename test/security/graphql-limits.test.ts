@@ -1,4 +1,6 @@
+import { createClient } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { gql, startStack, type Stack } from '../support/stack.js';
 
 const CREATE_IMAGE = 'mutation ($q: String!) { createImage(input: { query: $q }) { __typename ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }';
@@ -60,6 +62,34 @@ describe('limits', () => {
         interval: 100,
       })
       .toBe('PROCESSING');
+  });
+
+  it('limits subscriptions open per caller with RATE_LIMITED, and frees the place when one ends', async () => {
+    stack = await startStack({ env: { MAX_SUBSCRIPTIONS_PER_KEY: '1' } });
+    const id = (await gql<{ createVideo: Result }>(stack.url, CREATE_VIDEO, { q: 'a long one [sim:ms=1500]' })).data!.createVideo.id!;
+    const client = createClient({ url: `${stack.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const query = 'subscription ($id: ID!) { videoTaskUpdated(id: $id) { status } }';
+    try {
+      const first = new Promise<string[]>((resolve, reject) => {
+        const seen: string[] = [];
+        client.subscribe<{ videoTaskUpdated: { status: string } }>(
+          { query, variables: { id } },
+          { next: (r) => seen.push(r.data?.videoTaskUpdated.status ?? 'error'), error: reject, complete: () => resolve(seen) },
+        );
+      });
+      await expect.poll(() => stack!.sim.polls().length, { timeout: 5000 }).toBeGreaterThan(0);
+      const second = await new Promise<unknown>((resolve) => {
+        client.subscribe({ query, variables: { id } }, { next: resolve, error: resolve, complete: () => undefined });
+      });
+      expect(JSON.stringify(second)).toContain('RATE_LIMITED');
+      expect((await first).at(-1)).toBe('COMPLETED');
+      const third = await new Promise<unknown>((resolve) => {
+        client.subscribe({ query, variables: { id } }, { next: resolve, error: resolve, complete: () => undefined });
+      });
+      expect(third).toEqual({ data: { videoTaskUpdated: { status: 'COMPLETED' } } });
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('refuses a prompt over the length limit and strips control characters', async () => {
