@@ -51,11 +51,6 @@ export const DEFAULT_SCHEDULE: LearnedScheduleOptions = {
   minSamples: 8,
 };
 
-function quantile(sorted: readonly number[], q: number): number {
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
-  return sorted[index] ?? 0;
-}
-
 export class LearnedSchedule implements PollScheduler {
   readonly #options: LearnedScheduleOptions;
   readonly #samples = new Map<GenerationKind, number[]>();
@@ -68,11 +63,12 @@ export class LearnedSchedule implements PollScheduler {
 
   /**
    * The likely window of a run, scaled. The first poll goes where results start to come: before enough
-   * observations, one interval past the expected minimum; after, the low quantile of what was observed
-   * (observed durations lag the true ones by up to one interval, so that quantile is already a little
-   * past the earliest finish). The window ends at the expected maximum or past the longest observed run,
-   * whichever is later: early observations are the fast runs only, and a window learned from them alone
-   * would push the slow ones into the tail.
+   * observations, one interval past the expected minimum; after, the shortest run observed (observed
+   * durations lag the true ones by up to one interval, so it is already a little past the earliest
+   * finish). A higher quantile would save a few polls, but every run shorter than it waits out the gap.
+   * The window ends at the expected maximum or past the longest observed run, whichever is later: early
+   * observations are the fast runs only, and a window learned from them alone would push the slow ones
+   * into the tail.
    */
   window(kind: GenerationKind): { firstPollMs: number; endMs: number } {
     const { timeScale, intervalMs, expected, minSamples } = this.#options;
@@ -81,7 +77,7 @@ export class LearnedSchedule implements PollScheduler {
     const sorted = this.#sorted.get(kind) ?? [];
     if (sorted.length >= minSamples) {
       const longest = (sorted.at(-1) ?? 0) + intervalMs * timeScale;
-      return { firstPollMs: quantile(sorted, 0.05), endMs: Math.max(expectedEnd, longest) };
+      return { firstPollMs: sorted[0] ?? 0, endMs: Math.max(expectedEnd, longest) };
     }
     return { firstPollMs: (range.minMs + intervalMs) * timeScale, endMs: expectedEnd };
   }
