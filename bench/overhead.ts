@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import { measure, type BenchOptions, type Benchmark, type Measurement, type RunResult } from './benchmark.js';
 import { topFunctions, topPackages, type CpuProfile } from './cpu-profile.js';
-import { freePort, memoryKb, spawnNode, waitForOk } from './processes.js';
-import { startServer, type ServerProcess } from './server.js';
+import { freePort, spawnNode } from './processes.js';
+import { serverProcess, startServer, type ServerProcess } from './server.js';
 import { startSimulatorProcess } from './simulator.js';
 
 const TABLE = 'Requests per second and p99 latency, 10 connections';
@@ -56,19 +56,7 @@ function durations(options: BenchOptions): { warmup: number; seconds: number } {
 async function startBare(): Promise<ServerProcess> {
   const port = await freePort();
   const proc = spawnNode('bench/bare-server.ts', { env: { PORT: String(port) } });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForOk(`${url}/health`, proc, 60_000, 20).catch(async (error: unknown) => {
-    await proc.stop();
-    throw error;
-  });
-  return {
-    url,
-    pid: proc.pid,
-    proc,
-    rssKb: () => memoryKb(proc.pid, 'VmRSS'),
-    peakRssKb: () => memoryKb(proc.pid, 'VmHWM'),
-    stop: () => proc.stop(),
-  };
+  return serverProcess(proc, `http://127.0.0.1:${port}`);
 }
 
 async function firstAnswer(url: string, target: Target): Promise<string> {

@@ -53,7 +53,11 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     nodeArgs: options.nodeArgs ?? [],
     ipc: options.ipc ?? false,
   });
-  const url = `http://127.0.0.1:${port}`;
+  return serverProcess(proc, `http://127.0.0.1:${port}`);
+}
+
+/** A started server process, once its /health answers 200; stopped again when it never does. */
+export async function serverProcess(proc: NodeProcess, url: string): Promise<ServerProcess> {
   try {
     await waitForOk(`${url}/health`, proc, 60_000, 20);
   } catch (error) {
