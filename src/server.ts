@@ -45,8 +45,9 @@ function openStore(config: Config): TaskStore {
 }
 
 export function createApp(config: Config, options: AppOptions = {}): App {
+  const keys = ApiKeys.from(config.auth.keys, config.auth.keysFile);
   // Whatever an unforeseen error quotes, no log line holds the cookie or a key.
-  const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [...config.bing.cookies, ...config.auth.keys]);
+  const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [...config.bing.cookies, ...keys.plain]);
   const store = options.store ?? openStore(config);
   const client = new BingClient({
     ...config.bing,
@@ -74,7 +75,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     log,
   );
-  const auth = new Authenticator(ApiKeys.from(config.auth.keys, config.auth.keysFile), config.auth.trustProxy);
+  const auth = new Authenticator(keys, config.auth.trustProxy);
   const yoga = createGraphQL(config, service, auth, log);
   const rest = createRestHandler({ service, config, log, auth });
 

@@ -16,23 +16,28 @@ export type Identification = { ok: true; owner: string } | { ok: false; reason: 
 
 export class ApiKeys {
   readonly #hashes: Buffer[];
+  /** The keys configured in clear (not the hashed ones): what logs must never show. */
+  readonly plain: readonly string[];
 
-  private constructor(hashes: Buffer[]) {
+  private constructor(hashes: Buffer[], plain: string[]) {
     this.#hashes = hashes;
+    this.plain = plain;
   }
 
   /** Plain keys, and lines of a keys file: `sha256:<hex>` or 64 hex digits are hashes, anything else a key. */
   static from(plain: readonly string[], file?: string): ApiKeys {
-    const hashes = plain.map(sha256);
+    const keys = [...plain];
+    const hashes: Buffer[] = [];
     if (file) {
       for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
         const entry = line.trim();
         if (!entry || entry.startsWith('#')) continue;
         const hash = HEX_HASH.exec(entry)?.[1];
-        hashes.push(hash ? Buffer.from(hash, 'hex') : sha256(entry));
+        if (hash) hashes.push(Buffer.from(hash, 'hex'));
+        else keys.push(entry);
       }
     }
-    return new ApiKeys(hashes);
+    return new ApiKeys([...keys.map(sha256), ...hashes], keys);
   }
 
   get enabled(): boolean {
