@@ -2,18 +2,9 @@
  * The one validation of what callers send, shared by GraphQL and REST: prompts, model and aspect names
  * or numbers. Errors name the field and the values it accepts.
  */
-import {
-  IMAGE_ASPECT_NAMES,
-  IMAGE_ASPECTS,
-  IMAGE_MODEL_NAMES,
-  IMAGE_MODELS,
-  VIDEO_ASPECT_NAMES,
-  VIDEO_ASPECTS,
-  type ImageAspect,
-  type ImageModel,
-  type VideoAspect,
-} from '../bing/protocol.js';
+import type { ImageAspect, ImageModel, VideoAspect } from '../bing/protocol.js';
 import { invalid } from './errors.js';
+import { OPTIONS } from './options.js';
 
 export interface ImageInput {
   prompt: string;
@@ -41,44 +32,41 @@ export function parsePrompt(value: unknown, maxLength: number): string {
   return prompt;
 }
 
+/** One of `choices`, by its name in any case or by its value (a number or a numeric string). */
 function byNameOrValue<Name extends string>(
   field: string,
   value: unknown,
-  table: Record<Name, number>,
-  names: readonly Name[],
+  choices: ReadonlyArray<{ id: Name; value: number }>,
   fallback: Name,
 ): Name {
   if (value === undefined || value === null || value === '') return fallback;
-  const valid = `${names.map((name) => `${name} (${table[name]})`).join(', ')}`;
+  const valid = choices.map((choice) => `${choice.id} (${choice.value})`).join(', ');
   const bad = () => invalid(field, `Invalid parameter: ${field} must be one of ${valid}.`);
   if (typeof value === 'string') {
-    const upper = value.trim().toUpperCase() as Name;
-    if (names.includes(upper)) return upper;
+    const upper = value.trim().toUpperCase();
+    const named = choices.find((choice) => choice.id === upper);
+    if (named) return named.id;
     if (!/^\d+$/.test(value.trim())) throw bad();
     value = Number(value.trim());
   }
   if (typeof value === 'number' && Number.isInteger(value)) {
-    const name = names.find((candidate) => table[candidate] === value);
-    if (name) return name;
+    const numbered = choices.find((choice) => choice.value === value);
+    if (numbered) return numbered.id;
   }
   throw bad();
 }
 
-const MODEL_VALUES = Object.fromEntries(IMAGE_MODEL_NAMES.map((n) => [n, IMAGE_MODELS[n].mdl])) as Record<ImageModel, number>;
-const IMAGE_ASPECT_VALUES = Object.fromEntries(IMAGE_ASPECT_NAMES.map((n) => [n, IMAGE_ASPECTS[n].ar])) as Record<ImageAspect, number>;
-const VIDEO_ASPECT_VALUES = Object.fromEntries(VIDEO_ASPECT_NAMES.map((n) => [n, VIDEO_ASPECTS[n].ar])) as Record<VideoAspect, number>;
-
 export function parseImageInput(input: { query?: unknown; model?: unknown; aspect?: unknown }, maxPromptLength: number): ImageInput {
   return {
     prompt: parsePrompt(input.query, maxPromptLength),
-    model: byNameOrValue('model', input.model, MODEL_VALUES, IMAGE_MODEL_NAMES, 'DALLE'),
-    aspect: byNameOrValue('aspect', input.aspect, IMAGE_ASPECT_VALUES, IMAGE_ASPECT_NAMES, 'SQUARE'),
+    model: byNameOrValue<ImageModel>('model', input.model, OPTIONS.models, 'DALLE'),
+    aspect: byNameOrValue<ImageAspect>('aspect', input.aspect, OPTIONS.aspects, 'SQUARE'),
   };
 }
 
 export function parseVideoInput(input: { query?: unknown; aspect?: unknown }, maxPromptLength: number): VideoInput {
   return {
     prompt: parsePrompt(input.query, maxPromptLength),
-    aspect: byNameOrValue('aspect', input.aspect, VIDEO_ASPECT_VALUES, VIDEO_ASPECT_NAMES, 'PORTRAIT'),
+    aspect: byNameOrValue<VideoAspect>('aspect', input.aspect, OPTIONS.videoAspects, 'PORTRAIT'),
   };
 }
