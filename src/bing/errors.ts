@@ -36,7 +36,3 @@ export class BingError extends Error {
     this.retryable = options.retryable ?? false;
   }
 }
-
-export function isBingError(error: unknown): error is BingError {
-  return error instanceof BingError;
-}

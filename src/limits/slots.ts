@@ -15,14 +15,6 @@ export class Slots {
     this.#queueMax = queueMax;
   }
 
-  get inFlight(): number {
-    return this.#used;
-  }
-
-  get queued(): number {
-    return this.#queue.length;
-  }
-
   /** A slot now, or undefined when all are taken. */
   tryAcquire(): Release | undefined {
     if (this.#used >= this.#capacity) return undefined;

@@ -88,8 +88,4 @@ export class Admission {
     }
     return release;
   }
-
-  load(): { inFlight: number; queued: number } {
-    return { inFlight: this.#slots.inFlight, queued: this.#slots.queued };
-  }
 }

@@ -78,10 +78,6 @@ export class TaskService {
     await Promise.allSettled([...this.#running]);
   }
 
-  get stopping(): boolean {
-    return this.#stopping.signal.aborted;
-  }
-
   health(): Health {
     return {
       cookieSet: this.#client.cookieSet(),
@@ -152,11 +148,6 @@ export class TaskService {
     return accepted;
   }
 
-  /** Slots and queue, for health and the benchmarks. */
-  load(): { inFlight: number; queued: number } {
-    return this.#admission.load();
-  }
-
   /** Runs `work` holding a Bing slot; without one yet, the task waits QUEUED until its turn or its deadline. */
   async #inSlot(task: Task, slot: Release | undefined, work: () => Promise<Task>): Promise<Task> {
     let release = slot;
@@ -207,7 +198,7 @@ export class TaskService {
   }
 
   #refuseWhenStopping(): void {
-    if (this.stopping) {
+    if (this.#stopping.signal.aborted) {
       throw new ServiceError('UPSTREAM', 'The server is restarting and takes no new generations. Try again in a moment.', {
         retryAfterSeconds: 5,
       });

@@ -4,7 +4,6 @@ import type { ImageAspect, ImageModel, VideoAspect } from '../bing/protocol.js';
 export type TaskKind = 'IMAGE' | 'VIDEO';
 /** QUEUED: waiting for a free generation slot on the Bing account; nothing was sent to Bing yet. */
 export type TaskStatus = 'QUEUED' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
-export const TERMINAL_STATUSES: readonly TaskStatus[] = ['COMPLETED', 'FAILED'];
 
 /** Bing's codes plus the two the service adds. */
 export type ErrorCode = BingErrorCode | 'NOT_FOUND' | 'INTERNAL';
