@@ -30,20 +30,20 @@ function where(url: string): string {
 export function packageOf(location: string): string {
   const module = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(location);
   if (module) return module[1]!;
-  if (location.startsWith('src/') || location.startsWith('bench/')) return 'project source';
+  if (location.startsWith('src/') || location.startsWith('dist/') || location.startsWith('bench/')) return 'project source';
   if (location.startsWith('node:')) return 'node internals';
   return location === '' ? 'V8 (GC, native, program)' : location;
 }
 
-/** Self time per node, counting only the samples taken `fromMs` or later after the profile started. */
-function selfTimes(profile: CpuProfile, fromMs: number): { entries: Array<{ node: ProfileNode; ms: number }>; total: number } {
+/** Self time per node, counting only the samples taken from `fromMs` until `toMs` after the profile started. */
+function selfTimes(profile: CpuProfile, fromMs: number, toMs: number): { entries: Array<{ node: ProfileNode; ms: number }>; total: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const ms = new Map<number, number>();
   let at = 0;
   // A sample lasts until the next one: its time is the next delta (the convention of the DevTools).
   for (let i = 0; i < profile.samples.length; i += 1) {
     at += (profile.timeDeltas[i] ?? 0) / 1000;
-    if (at < fromMs) continue;
+    if (at < fromMs || at >= toMs) continue;
     const id = profile.samples[i]!;
     ms.set(id, (ms.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000);
   }
@@ -54,8 +54,8 @@ function selfTimes(profile: CpuProfile, fromMs: number): { entries: Array<{ node
   return { entries, total: entries.reduce((sum, e) => sum + e.ms, 0) };
 }
 
-export function topFunctions(profile: CpuProfile, count: number, fromMs = 0): SelfTime[] {
-  const { entries, total } = selfTimes(profile, fromMs);
+export function topFunctions(profile: CpuProfile, count: number, fromMs = 0, toMs = Infinity): SelfTime[] {
+  const { entries, total } = selfTimes(profile, fromMs, toMs);
   const grouped = new Map<string, SelfTime>();
   for (const { node, ms } of entries) {
     const { functionName, url, lineNumber } = node.callFrame;
@@ -72,8 +72,13 @@ export function topFunctions(profile: CpuProfile, count: number, fromMs = 0): Se
     .slice(0, count);
 }
 
-export function topPackages(profile: CpuProfile, count: number, fromMs = 0): Array<{ name: string; ms: number; share: number }> {
-  const { entries, total } = selfTimes(profile, fromMs);
+export function topPackages(
+  profile: CpuProfile,
+  count: number,
+  fromMs = 0,
+  toMs = Infinity,
+): Array<{ name: string; ms: number; share: number }> {
+  const { entries, total } = selfTimes(profile, fromMs, toMs);
   const grouped = new Map<string, number>();
   for (const { node, ms } of entries) {
     const name = packageOf(node.callFrame.url ? where(node.callFrame.url) : '');
