@@ -7,8 +7,11 @@ import type { IncomingMessage } from 'node:http';
 const ALLOWED_METHODS = 'GET, HEAD, POST, OPTIONS';
 const ALLOWED_HEADERS = 'authorization, content-type, x-api-key';
 
-export function corsHeaders(setting: string, req: IncomingMessage): Record<string, string> {
-  if (setting === '*') return { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'retry-after' };
+/** Shared by every answer: read, never changed. */
+const OPEN: Readonly<Record<string, string>> = Object.freeze({ 'access-control-allow-origin': '*', 'access-control-expose-headers': 'retry-after' });
+
+export function corsHeaders(setting: string, req: IncomingMessage): Readonly<Record<string, string>> {
+  if (setting === '*') return OPEN;
   const allowed = setting.split(',').map((origin) => origin.trim()).filter(Boolean);
   const origin = req.headers.origin;
   const headers: Record<string, string> = { vary: 'origin' };

@@ -20,8 +20,12 @@ export type { RestDeps } from './routes.js';
 
 export type RestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Paths that need no cleaning: no query string, fragment, scheme, or trailing slash. */
+const PLAIN_PATH = /^\/[^?#]*[^?#/]$/;
+
 /** The path without query string, fragment, scheme and host (absolute-form targets), or trailing slashes. */
 function pathOf(target = '/'): string {
+  if (PLAIN_PATH.test(target)) return target;
   let path = target.split(/[?#]/)[0] ?? '';
   const absolute = /^https?:\/\/[^/]*/i.exec(path);
   if (absolute) path = path.slice(absolute[0].length);
@@ -48,23 +52,26 @@ function failed(error: unknown, req: IncomingMessage, path: string, log: Logger)
   return internalFailure();
 }
 
-async function answer(req: IncomingMessage, path: string, routes: Route[], log: Logger): Promise<Reply | undefined> {
-  const matching = routes.flatMap((route) => {
-    const match = route.pattern.exec(path);
-    return match ? [{ route, params: match.slice(1) }] : [];
-  });
-  if (matching.length === 0) return failure(404, 'invalid_request_error', 'Not found');
+/** The route's reply: at once when the route answers synchronously (most reads), else its promise. */
+function answer(req: IncomingMessage, path: string, routes: Route[], log: Logger): Reply | Promise<Reply | undefined> | undefined {
   const method = req.method === 'HEAD' ? 'GET' : req.method;
-  const chosen = matching.find(({ route }) => route.method === method);
-  if (!chosen) {
-    const allow = allowed(matching.map(({ route }) => route));
-    return failure(405, 'invalid_request_error', `Method ${req.method} is not allowed here. Allowed: ${allow}.`, { allow });
+  let matched: Route[] | undefined;
+  for (const route of routes) {
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    if (route.method === method) {
+      try {
+        const reply = route.handle(req, match.slice(1));
+        return reply instanceof Promise ? reply.catch((error: unknown) => failed(error, req, path, log)) : reply;
+      } catch (error) {
+        return failed(error, req, path, log);
+      }
+    }
+    (matched ??= []).push(route);
   }
-  try {
-    return await chosen.route.handle(req, chosen.params);
-  } catch (error) {
-    return failed(error, req, path, log);
-  }
+  if (!matched) return failure(404, 'invalid_request_error', 'Not found');
+  const allow = allowed(matched);
+  return failure(405, 'invalid_request_error', `Method ${req.method} is not allowed here. Allowed: ${allow}.`, { allow });
 }
 
 export function createRestHandler(deps: RestDeps): RestHandler {
@@ -79,18 +86,26 @@ export function createRestHandler(deps: RestDeps): RestHandler {
     }
     const path = pathOf(req.url);
     const started = Date.now();
-    answer(req, path, routes, log)
-      .catch((error: unknown) => failed(error, req, path, log))
-      .then((reply) => {
-        if (!reply) return;
-        // The rest of an unread body is not worth reading: the connection ends with this answer.
-        const close: Record<string, string> = unreadBody(req) ? { connection: 'close' } : {};
-        send(res, { ...reply, headers: { ...corsHeaders(corsOrigin, req), ...reply.headers, ...close } });
-        log.debug({ method: req.method, path, status: reply.status, ms: Date.now() - started }, 'REST request');
-      })
-      .catch((error: unknown) => {
-        log.error({ err: error, method: req.method, path }, 'REST answer could not be written');
-        if (!res.destroyed) res.destroy();
-      });
+    const reply = (reply: Reply | undefined) => {
+      if (!reply) return;
+      const cors = corsHeaders(corsOrigin, req);
+      // The rest of an unread body is not worth reading: the connection ends with this answer.
+      send(res, reply, unreadBody(req) ? { ...cors, connection: 'close' } : cors);
+      if (log.isLevelEnabled('debug')) log.debug({ method: req.method, path, status: reply.status, ms: Date.now() - started }, 'REST request');
+    };
+    const written = (error: unknown) => {
+      log.error({ err: error, method: req.method, path }, 'REST answer could not be written');
+      if (!res.destroyed) res.destroy();
+    };
+    const result = answer(req, path, routes, log);
+    if (!(result instanceof Promise)) {
+      try {
+        reply(result);
+      } catch (error) {
+        written(error);
+      }
+      return;
+    }
+    result.then(reply).catch(written);
   };
 }

@@ -14,7 +14,7 @@ import { readFields } from './body.js';
 import { callerOf } from './caller.js';
 import { OPENAPI } from './openapi.js';
 import { readProject } from './project.js';
-import { failure, success, type Reply } from './reply.js';
+import { failure, staticSuccess, success, type Reply } from './reply.js';
 
 export interface RestDeps {
   service: TaskService;
@@ -96,7 +96,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
     {
       method: 'GET',
       pattern: /^\/options$/i,
-      handle: () => success(OPTIONS),
+      handle: staticSuccess(OPTIONS),
     },
     {
       method: 'POST',

@@ -51,6 +51,11 @@ export class TaskService {
   readonly #running = new Set<Promise<unknown>>();
   readonly #admission: Admission;
   #sweeper: NodeJS.Timeout | undefined;
+  /**
+   * Tasks queued or processing: counted from the store once, then kept by the service, which makes every
+   * change of status. /health reads it on every probe, where a COUNT over the store would cost each time.
+   */
+  #active: number | undefined;
 
   constructor(client: BingClient, store: TaskStore, events: TaskEvents, options: TaskServiceOptions, log: Logger) {
     this.#client = client;
@@ -82,7 +87,7 @@ export class TaskService {
     return {
       cookieSet: this.#client.cookieSet(),
       session: this.#client.session(),
-      activeTasks: this.#store.countWithStatus(['QUEUED', 'PROCESSING']),
+      activeTasks: this.#active ??= this.#store.countWithStatus(['QUEUED', 'PROCESSING']),
     };
   }
 
@@ -236,6 +241,7 @@ export class TaskService {
       owner: caller.owner,
     };
     this.#store.insert(task);
+    if (this.#active !== undefined) this.#active += 1;
     this.#events.publish(task);
     return task;
   }
@@ -244,6 +250,7 @@ export class TaskService {
     const next: Task = { ...task, ...change, updatedAt: Date.now() };
     if (isTerminal(next.status) && next.completedAt === null) next.completedAt = next.updatedAt;
     this.#store.update(next);
+    if (this.#active !== undefined && isTerminal(next.status) !== isTerminal(task.status)) this.#active += isTerminal(next.status) ? -1 : 1;
     this.#events.publish(next);
     return next;
   }
