@@ -99,7 +99,13 @@ interface Timing {
 }
 
 function timing(options: BenchOptions): Timing {
-  return options.quick ? { rounds: 1, slice: 1, warmup: 1 } : { rounds: 3, slice: 3, warmup: 2 };
+  return options.quick ? { rounds: 2, slice: 1, warmup: 1 } : { rounds: 8, slice: 1.5, warmup: 1 };
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 let built: boolean | undefined;
@@ -233,6 +239,11 @@ function problemsOf(name: string, result: LoadResult): string[] {
   return problems;
 }
 
+interface Slice extends LoadResult {
+  /** Server CPU per 2xx answer, µs. */
+  cpuUs: number;
+}
+
 async function run(options: BenchOptions): Promise<RunResult> {
   const { rounds, slice, warmup } = timing(options);
   const load = loadavg()[0]!;
@@ -247,26 +258,31 @@ async function run(options: BenchOptions): Promise<RunResult> {
     const servers: Servers = { bare, app, taskId: await storedTask(app.url) };
     for (const target of TARGETS) await check(servers, target);
     for (const target of TARGETS) await loader.load(order(servers, target, warmup));
-    const results = new Map<string, LoadResult[]>(TARGETS.map((t) => [t.name, []]));
+    const slices = new Map<string, Slice[]>(TARGETS.map((t) => [t.name, []]));
     for (let round = 0; round < rounds; round += 1) {
-      for (const target of TARGETS) {
+      // Each round starts one case later, so that no case always follows the same one.
+      const turn = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]!);
+      for (const target of turn) {
+        const pid = target.server === 'bare' ? bare.pid : app.pid;
+        const before = cpuMs(pid);
         const result = await loader.load(order(servers, target, slice));
+        const cpuUs = result.ok > 0 ? ((cpuMs(pid) - before) * 1000) / result.ok : Number.NaN;
         problems.push(...problemsOf(target.name, result));
-        results.get(target.name)!.push(result);
+        slices.get(target.name)!.push({ ...result, cpuUs });
       }
     }
-    const total = (name: string) => results.get(name)!.reduce((sum, r) => sum + r.rps, 0);
-    const bareRps = total(BARE);
-    const bareP99 = spread(results.get(BARE)!.map((r) => r.p99)).median;
+    const bareSlices = slices.get(BARE)!;
+    const median = (values: number[]) => spread(values).median;
     for (const target of TARGETS) {
-      const slices = results.get(target.name)!;
-      const rps = total(target.name) / slices.length;
-      const p99 = spread(slices.map((r) => r.p99)).median;
-      measurements.push(...measure(TABLE, target.name, { 'req/s': rps, 'p99 (ms)': p99 }, 0));
+      const own = slices.get(target.name)!;
+      // Per round, against the bare handler's slice of the same round: the machine's load changes by the second.
+      const ratios = own.map((s, i) => s.rps / bareSlices[i]!.rps);
+      const p99 = median(own.map((s) => s.p99));
+      measurements.push(...measure(TABLE, target.name, { 'req/s': median(own.map((s) => s.rps)), 'p99 (ms)': p99 }, 0));
+      measurements.push(...measure(TABLE, target.name, { 'req/s ÷ bare': median(ratios) }, 2));
       // autocannon's latencies are whole milliseconds: a p99 of 0 counts as 1 ms in the ratio.
-      measurements.push(
-        ...measure(TABLE, target.name, { 'req/s ÷ bare': total(target.name) / bareRps, 'p99 ÷ bare': Math.max(1, p99) / Math.max(1, bareP99) }, 2),
-      );
+      measurements.push(...measure(TABLE, target.name, { 'p99 ÷ bare': Math.max(1, p99) / Math.max(1, median(bareSlices.map((s) => s.p99))) }, 2));
+      measurements.push(...measure(TABLE, target.name, { 'server CPU µs/answer': median(own.map((s) => s.cpuUs)) }, 1));
     }
     measurements.push(...measure('Machine load', '1-minute load average', { 'before the run': load, after: loadavg()[0]! }, 2));
   } finally {
@@ -346,7 +362,7 @@ export const overheadBenchmark: Benchmark = {
     const { rounds, slice, warmup } = timing(options);
     return [
       `The server runs as \`npm start\` runs it: \`npm run build\`, then \`node dist/main.js\` on its embedded defaults (SQLite store in a fresh DATA_DIR, one process, LOG_LEVEL=info), with NODE_ENV=production, pointed at the simulator. The bare handler (bench/bare-server.ts) answers the same JSON and headers as REST /health. Server, bare handler, simulator and load generator (autocannon, ${CONNECTIONS} connections, bench/load-generator.ts) each run in their own process.`,
-      `Alternating: after a ${warmup} s warm-up of each case, ${rounds} round(s) load every case in turn for ${slice} s, so that other work on the machine (2 cores, shared) weighs on all cases alike. Ratios are a case's 2xx answers over the bare handler's in the same rounds; p99 is the median of the slices'. Any error or non-2xx answer makes the run fail.`,
+      `Alternating: after a ${warmup} s warm-up of each case, ${rounds} rounds load every case in turn for ${slice} s (each round starting one case later), so that other work on the machine (2 cores, shared) weighs on all cases alike. A case's ratio is the median over the rounds of its 2xx answers per second over the bare handler's in the same round; req/s and p99 are medians of the slices. Server CPU is the server process's user + system time (from /proc) per 2xx answer, median of the slices: it is less sensitive to the machine's load than req/s. Any error or non-2xx answer makes the run fail.`,
       `The task reads ask for one completed image task in the store. GraphQL POSTs send \`application/json\` (so CSRF prevention lets them through); task(id) sends \`${TASK_QUERY}\` with its id as a variable. GraphQL GET asks for \`${OPTIONS_QUERY}\`, which the server answers from a cache with an ETag (options never change while it runs); nothing else is cached. autocannon measures latency in whole milliseconds: in the ratio a p99 of 0 counts as 1 ms.`,
     ];
   },

@@ -20,12 +20,13 @@ import { TaskService } from './tasks/service.js';
 import { SqliteTaskStore } from './tasks/sqlite-store.js';
 import type { TaskStore } from './tasks/store.js';
 import { attachGraphQLWebSocket } from './websocket.js';
-import { createGraphQL } from './yoga.js';
+import { createGraphQL, type GraphQLOptions } from './yoga.js';
 
 export interface AppOptions {
   log?: Logger;
   store?: TaskStore;
   schedule?: PollScheduler;
+  graphql?: GraphQLOptions;
 }
 
 export interface App {
@@ -76,7 +77,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
   );
   const auth = new Authenticator(keys, config.auth.trustProxy);
-  const yoga = createGraphQL(config, service, auth, log);
+  const yoga = createGraphQL(config, service, auth, log, options.graphql);
   const rest = createRestHandler({ service, config, log, auth });
 
   /** Open SSE responses: a stop cuts them, since a subscription may wait minutes for its next event. */
@@ -89,7 +90,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         streams.add(res);
         res.once('close', () => streams.delete(res));
       }
-      void yoga.handle(req, res, { req, res });
+      // Yoga's node handler already puts req and res in the server context: a context argument would be merged in again, per request.
+      void yoga.handle(req, res);
       return;
     }
     rest(req, res);

@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { GraphQLContext } from './schema/context.js';
 import { schema } from './schema/index.js';
+import { useJitForQueries } from './plugins/jit.js';
 import type { TaskService } from './tasks/service.js';
 
 export interface ServerContext {
@@ -56,14 +57,13 @@ function protections(config: Config): Plugin[] {
  * fits under the token limit) overflows the stack before the token limit stops it. That is the caller's
  * malformed document, not an unexpected error (500): it is answered like any other syntax error.
  */
+type AfterParse = Exclude<ReturnType<NonNullable<Plugin['onParse']>>, void>;
+
 function tooDeepIsASyntaxError(): Plugin {
-  return {
-    onParse() {
-      return ({ result, replaceParseResult }) => {
-        if (result instanceof RangeError) replaceParseResult(new GraphQLError('Syntax Error: The document is nested too deeply.'));
-      };
-    },
+  const checked: AfterParse = ({ result, replaceParseResult }) => {
+    if (result instanceof RangeError) replaceParseResult(new GraphQLError('Syntax Error: The document is nested too deeply.'));
   };
+  return { onParse: () => checked };
 }
 
 /**
@@ -71,10 +71,13 @@ function tooDeepIsASyntaxError(): Plugin {
  * SyntaxError would be masked as an unexpected error (500). Whatever a parser throws that is not already
  * a GraphQL error is the caller's malformed request: 400.
  */
+const JSON_BODY = /^\s*application\/(graphql\+)?json\s*(;|$)/i;
+
 function unreadableParamsAreBadRequests(): Plugin {
   return {
-    onRequestParse({ requestParser, setRequestParser }) {
-      if (!requestParser) return;
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      // A JSON POST is parsed whole, and Yoga's own error for invalid JSON is already a 400.
+      if (!requestParser || (request.method === 'POST' && JSON_BODY.test(request.headers.get('content-type') ?? ''))) return;
       setRequestParser(async (request) => {
         try {
           return await requestParser(request);
@@ -104,9 +107,14 @@ function csrfPreventionForPosts(): Plugin {
   };
 }
 
-export function createGraphQL(config: Config, service: TaskService, auth: Authenticator, log: Logger): Yoga {
+export interface GraphQLOptions {
+  /** Queries executed by graphql-jit (default true); false answers everything with graphql-js. */
+  jit?: boolean;
+}
+
+export function createGraphQL(config: Config, service: TaskService, auth: Authenticator, log: Logger, options: GraphQLOptions = {}): Yoga {
   return createYoga<ServerContext, GraphQLContext>({
-    plugins: protections(config),
+    plugins: [...protections(config), ...(options.jit === false ? [] : [useJitForQueries(log)])],
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
