@@ -306,10 +306,11 @@ const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
  */
 async function profile(options: BenchOptions): Promise<RunResult & { lines: string[] }> {
   const { warmup, slice } = timing(options);
-  const seconds = Math.max(2, slice);
+  const seconds = Math.max(3, slice);
   const dir = mkdtempSync(join(tmpdir(), 'bench-cpu-'));
   const sim = await startSimulatorProcess(1);
   const loader = await startLoadGenerator();
+  /** Windows in ms after the spawn: the profile starts a little later, which the margins leave out. */
   const windows: Array<{ target: Target; fromMs: number; toMs: number }> = [];
   const lines: string[] = [];
   try {
@@ -320,9 +321,9 @@ async function profile(options: BenchOptions): Promise<RunResult & { lines: stri
       const cases = TARGETS.filter((t) => t.server === 'app').slice(0, 4);
       for (const target of cases) {
         await loader.load(order(servers, target, warmup));
-        const fromMs = Date.now() - spawnedAt + 250;
+        const fromMs = Date.now() - spawnedAt + 300;
         await loader.load(order(servers, target, seconds));
-        windows.push({ target, fromMs, toMs: Date.now() - spawnedAt - 250 });
+        windows.push({ target, fromMs, toMs: Date.now() - spawnedAt - 300 });
       }
     } finally {
       await app.stop();

@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: every benchmark against the simulator on 127.0.0.1, three runs each, printed as tables
  * and written to BENCHMARKS.md. `-- --quick` is the smoke run (one short run of each, written under
- * bench/results/ instead); `-- --only=overhead,held` picks benchmarks. Exits 1 when a run's numbers are
+ * bench/results/ instead); `-- --only=overhead,held` picks benchmarks, and replaces only their sections
+ * of BENCHMARKS.md. Exits 1 when a run's numbers are
  * not sane (failed requests, missing jobs, negative delays), whatever their speed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions, Benchmark, Goal, Measurement } from './benchmark.js';
@@ -71,6 +72,24 @@ async function runBenchmark(benchmark: Benchmark, options: BenchOptions): Promis
   return { benchmark, runs, goals, problems, lines };
 }
 
+function section(outcome: Outcome, options: BenchOptions): string[] {
+  const out = [`## ${outcome.benchmark.title}`, '', ...outcome.benchmark.describe(options).flatMap((p) => [p, ''])];
+  for (const table of tables(outcome.runs)) out.push(`**${table.title}**`, '', markdownTable(table), '');
+  if (outcome.lines.length) out.push(...outcome.lines, '');
+  if (outcome.goals.length) out.push(markdownGoals(outcome.goals), '');
+  if (outcome.problems.length) out.push('**Problems in this benchmark:**', '', ...outcome.problems.map((p) => `- ${p.split('\n')[0]}`), '');
+  return out;
+}
+
+function goalsSection(goals: Goal[], quick: boolean): string[] {
+  if (goals.length === 0) return [];
+  const met = goals.filter((g) => g.met).length;
+  const caveat = quick ? ' Quick mode runs too short and too coarse for these to mean much.' : '';
+  return ['## Goals', '', `${met} of ${goals.length} met.${caveat}`, '', markdownGoals(goals), ''];
+}
+
+const tidy = (lines: string[]) => `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+
 function markdown(outcomes: Outcome[], options: BenchOptions): string {
   const out: string[] = [
     '# Benchmarks',
@@ -84,20 +103,38 @@ function markdown(outcomes: Outcome[], options: BenchOptions): string {
     '|---|---|',
     ...machine().map(([name, value]) => `| ${name} | ${value} |`),
   ];
+  for (const outcome of outcomes) out.push('', ...section(outcome, options));
+  out.push(...goalsSection(outcomes.flatMap((o) => o.goals), options.quick));
+  return tidy(out);
+}
+
+const GOALS_HEADER = '| Goal | Target | Measured (median) | |';
+
+/**
+ * BENCHMARKS.md with the sections of these benchmarks replaced (each saying when it was measured), the
+ * others kept, and the Goals section made again from the goal tables of every section.
+ */
+function spliced(existing: string, outcomes: Outcome[], options: BenchOptions): string {
+  const parts = existing.split(/^(?=## )/m);
+  const head = parts[0]!;
+  const sections = parts.slice(1).filter((part) => !part.startsWith('## Goals'));
   for (const outcome of outcomes) {
-    out.push('', `## ${outcome.benchmark.title}`, '', ...outcome.benchmark.describe(options).flatMap((p) => [p, '']));
-    for (const table of tables(outcome.runs)) out.push(`**${table.title}**`, '', markdownTable(table), '');
-    if (outcome.lines.length) out.push(...outcome.lines, '');
-    if (outcome.goals.length) out.push(markdownGoals(outcome.goals), '');
-    if (outcome.problems.length) out.push('**Problems in this benchmark:**', '', ...outcome.problems.map((p) => `- ${p.split('\n')[0]}`), '');
+    const fresh = `${[...section(outcome, options), `Measured again on its own (\`npm run bench -- --only=${outcome.benchmark.id}\`) on ${new Date().toISOString()}.`, ''].join('\n')}\n`;
+    const at = sections.findIndex((part) => part.startsWith(`## ${outcome.benchmark.title}\n`));
+    if (at >= 0) sections[at] = fresh;
+    else sections.push(fresh);
   }
-  const goals = outcomes.flatMap((o) => o.goals);
-  if (goals.length) {
-    const met = goals.filter((g) => g.met).length;
-    const caveat = options.quick ? ' Quick mode runs too short and too coarse for these to mean much.' : '';
-    out.push('## Goals', '', `${met} of ${goals.length} met.${caveat}`, '', markdownGoals(goals), '');
+  const goals: Goal[] = [];
+  for (const part of sections) {
+    const lines = part.split('\n');
+    for (let i = lines.indexOf(GOALS_HEADER); i >= 0 && i < lines.length; i = lines.indexOf(GOALS_HEADER, i + 1)) {
+      for (let row = i + 2; lines[row]?.startsWith('| '); row += 1) {
+        const [name = '', target = '', measured = '', met = ''] = lines[row]!.slice(2, -2).split(' | ');
+        goals.push({ name, target, measured, met: met === 'met' });
+      }
+    }
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return tidy([head.trimEnd(), '', ...sections.map((part) => part.trimEnd()).flatMap((part) => [part, '']), ...goalsSection(goals, false)]);
 }
 
 /** Whatever hangs, the run ends: CI must get an answer. */
@@ -120,10 +157,15 @@ async function main(): Promise<number> {
   const outcomes: Outcome[] = [];
   for (const benchmark of chosen) outcomes.push(await runBenchmark(benchmark, options));
 
-  // Only a full run of everything replaces BENCHMARKS.md.
+  // A full run of everything replaces BENCHMARKS.md; a full run of some replaces their sections of it.
   const target = !quick && !only ? join(ROOT, 'BENCHMARKS.md') : join(ROOT, 'bench', 'results', quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.partial.md');
   mkdirSync(join(target, '..'), { recursive: true });
   writeFileSync(target, markdown(outcomes, options));
+  const published = join(ROOT, 'BENCHMARKS.md');
+  if (!quick && only && existsSync(published)) {
+    writeFileSync(published, spliced(readFileSync(published, 'utf8'), outcomes, options));
+    console.log(`Updated the sections of ${only.join(', ')} in ${published}.`);
+  }
 
   const problems = outcomes.flatMap((o) => o.problems);
   const goals = outcomes.flatMap((o) => o.goals);

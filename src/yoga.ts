@@ -16,6 +16,7 @@ import type { Logger } from './log.js';
 import type { GraphQLContext } from './schema/context.js';
 import { schema } from './schema/index.js';
 import { useJitForQueries } from './plugins/jit.js';
+import { useOptionsCache } from './plugins/options-cache.js';
 import type { TaskService } from './tasks/service.js';
 
 export interface ServerContext {
@@ -114,7 +115,7 @@ export interface GraphQLOptions {
 
 export function createGraphQL(config: Config, service: TaskService, auth: Authenticator, log: Logger, options: GraphQLOptions = {}): Yoga {
   return createYoga<ServerContext, GraphQLContext>({
-    plugins: [...protections(config), ...(options.jit === false ? [] : [useJitForQueries(log)])],
+    plugins: [...protections(config), ...(options.jit === false ? [] : [useJitForQueries(log)]), useOptionsCache(auth)],
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
