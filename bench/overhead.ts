@@ -7,7 +7,7 @@
  * under --cpu-prof with the cases one after another, to see where the time goes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measure, type BenchOptions, type Benchmark, type Goal, type Measurement, type MedianOf, type RunResult } from './benchmark.js';
@@ -346,6 +346,15 @@ async function profile(options: BenchOptions): Promise<RunResult & { lines: stri
         ...functions.map((f) => `| \`${f.name}\` | ${f.location ? `\`${f.location}\`` : 'V8'} | ${f.ms.toFixed(0)} ms | ${pct(f.share)} |`),
         '',
         `By package: ${packages.map((p) => `${p.name} ${pct(p.share)}`).join(', ')}.`,
+        '',
+      );
+    }
+    const before = join(ROOT, 'bench', 'profiles', 'overhead-before.md');
+    if (existsSync(before)) {
+      lines.push(
+        '**Before this round of work** (the same benchmark on the code as it was, with the memory-store-free SQLite COUNT per /health, the REST promise chain and no graphql-jit; bench/profiles/overhead-before.md):',
+        '',
+        readFileSync(before, 'utf8').trim(),
         '',
       );
     }

@@ -17,6 +17,7 @@ import type { GraphQLContext } from './schema/context.js';
 import { schema } from './schema/index.js';
 import { useJitForQueries } from './plugins/jit.js';
 import { useOptionsCache } from './plugins/options-cache.js';
+import { useValidationCache } from './plugins/validation-cache.js';
 import type { TaskService } from './tasks/service.js';
 
 export interface ServerContext {
@@ -115,12 +116,22 @@ export interface GraphQLOptions {
 
 export function createGraphQL(config: Config, service: TaskService, auth: Authenticator, log: Logger, options: GraphQLOptions = {}): Yoga {
   return createYoga<ServerContext, GraphQLContext>({
-    plugins: [...protections(config), ...(options.jit === false ? [] : [useJitForQueries(log)]), useOptionsCache(auth)],
+    plugins: [
+      ...protections(config),
+      useValidationCache(),
+      ...(options.jit === false ? [] : [useJitForQueries(log)]),
+      useOptionsCache(auth),
+    ],
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     batching: false,
-    parserAndValidationCache: { documentCache: new DocumentCache({ max: 256, maxLength: 4_096 }), errorCache: NO_ERROR_CACHE },
+    parserAndValidationCache: {
+      documentCache: new DocumentCache({ max: 256, maxLength: 4_096 }),
+      errorCache: NO_ERROR_CACHE,
+      // useValidationCache keeps them, by document alone.
+      validationCache: false,
+    },
     // Bodies are bounded before Yoga sees them (server.ts refuses an undeclared or too large length), so
     // Yoga's own limiter, which pipes every body through an extra stream, would only cost time.
     maxRequestBodySize: false,

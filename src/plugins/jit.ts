@@ -8,15 +8,7 @@
  * as the bounded document cache keeps their document; documents too long for it are never compiled.
  */
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import {
-  getOperationAST,
-  getVariableValues,
-  Kind,
-  OperationTypeNode,
-  type DocumentNode,
-  type ExecutionArgs,
-  type GraphQLSchema,
-} from 'graphql';
+import { getOperationAST, Kind, OperationTypeNode, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../log.js';
 
@@ -31,27 +23,19 @@ function singleQuery(document: DocumentNode): boolean {
   return operations === 1;
 }
 
-function variablesFit(schema: GraphQLSchema, document: DocumentNode, values: ExecutionArgs['variableValues']): boolean {
-  const operation = getOperationAST(document);
-  if (!operation?.variableDefinitions?.length) return true;
-  return getVariableValues(schema, operation.variableDefinitions, values ?? {}).errors === undefined;
-}
-
 export function useJitForQueries(log: Logger): Plugin {
   /** Documents executed before: false once seen, true once handed to graphql-jit. */
   const seen = new WeakMap<DocumentNode, boolean>();
   const jit = useGraphQlJit(
     {},
     {
-      enableIf: ({ schema, document, variableValues }) => {
+      enableIf: ({ document }) => {
         const compiled = seen.get(document);
-        // Variables that do not fit are answered by the graphql-js executor: graphql-jit words and places those errors its own way.
-        if (compiled) return variablesFit(schema, document, variableValues);
+        if (compiled) return true;
         if (compiled === undefined) {
           if (singleQuery(document)) seen.set(document, false);
           return false;
         }
-        if (!variablesFit(schema, document, variableValues)) return false;
         seen.set(document, true);
         if (log.isLevelEnabled('debug')) log.debug({ operation: getOperationAST(document)?.name?.value ?? null }, 'query compiled by graphql-jit');
         return true;
@@ -67,8 +51,9 @@ export function useJitForQueries(log: Logger): Plugin {
       void jit.onExecute?.({ ...payload, setExecuteFn: (fn) => (compiled = fn) });
       if (!compiled) return;
       const viaJit = compiled;
-      // An answer with errors comes from graphql-js: graphql-jit gives a resolver's error no locations and
-      // puts data before errors. A query only reads, so running it again changes nothing.
+      // An answer with errors comes from graphql-js: graphql-jit words and places errors its own way (variables
+      // that do not fit, a resolver's error without locations, data before errors). A query only reads, so
+      // running it again changes nothing.
       payload.setExecuteFn((args) => {
         const answer = (result: unknown) => (hasErrors(result) ? graphqlJs(args) : result);
         const result: unknown = viaJit(args);
