@@ -352,7 +352,7 @@ async function profile(options: BenchOptions): Promise<RunResult & { lines: stri
     const before = join(ROOT, 'bench', 'profiles', 'overhead-before.md');
     if (existsSync(before)) {
       lines.push(
-        '**Before this round of work** (the same benchmark on the code as it was, with the memory-store-free SQLite COUNT per /health, the REST promise chain and no graphql-jit; bench/profiles/overhead-before.md):',
+        '**Before**: the same benchmark on the code before the per-request work (a SQLite COUNT per /health, REST answers through a promise chain and setHeader, Yoga with graphql-js only), kept in bench/profiles/overhead-before.md:',
         '',
         readFileSync(before, 'utf8').trim(),
         '',
