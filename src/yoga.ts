@@ -143,8 +143,9 @@ export function createGraphQL(config: Config, service: TaskService, auth: Authen
     // GraphiQL with its scripts inline, rendered once: it works without reaching a CDN.
     renderGraphiQL: (options) => (graphiqlPage ??= renderGraphiQL(options)),
     logging: {
-      debug: (...args) => log.debug(args.map(String).join(' ')),
-      info: (...args) => log.info(args.map(String).join(' ')),
+      // Yoga says three debug lines on every request: they are not even put together unless debug is on.
+      debug: (...args) => log.isLevelEnabled('debug') && log.debug(args.map(String).join(' ')),
+      info: (...args) => log.isLevelEnabled('info') && log.info(args.map(String).join(' ')),
       warn: (...args) => log.warn(args.map(String).join(' ')),
       // Yoga logs the error behind each masked one: as `err`, so that its stack is kept (and secrets taken out).
       error: (...args) => {
