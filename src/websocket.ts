@@ -12,7 +12,7 @@ import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'grap
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from './auth/caller.js';
 import type { Logger } from './log.js';
-import { refuseOnSocket } from './rest/malformed.js';
+import { refuseOnSocket } from './http/malformed.js';
 import type { Yoga } from './yoga.js';
 
 export interface GraphQLWebSocket {

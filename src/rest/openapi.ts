@@ -2,7 +2,7 @@
  * The REST routes as an OpenAPI 3.1 document, served at GET /openapi.json. Written by hand to match
  * what routes.ts and reply.ts answer; test/rest/openapi.test.ts checks it against live answers.
  */
-import { IMAGE_ASPECT_NAMES, IMAGE_ASPECTS, IMAGE_MODEL_NAMES, IMAGE_MODELS, VIDEO_ASPECT_NAMES, VIDEO_ASPECTS } from '../bing/protocol.js';
+import { IMAGE_ASPECT_NAMES, IMAGE_ASPECTS, IMAGE_MODEL_NAMES, IMAGE_MODELS, VIDEO_ASPECT_NAMES, VIDEO_ASPECTS } from '../tasks/task.js';
 import { ERROR_STATUS, type ErrorType } from './reply.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -13,9 +13,9 @@ const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type:
 const choices = (names: readonly string[], values: Record<string, number>) =>
   names.map((name) => `${name} (${values[name]})`).join(', ');
 
-const modelValues = Object.fromEntries(IMAGE_MODEL_NAMES.map((n) => [n, IMAGE_MODELS[n].mdl]));
-const imageAspectValues = Object.fromEntries(IMAGE_ASPECT_NAMES.map((n) => [n, IMAGE_ASPECTS[n].ar]));
-const videoAspectValues = Object.fromEntries(VIDEO_ASPECT_NAMES.map((n) => [n, VIDEO_ASPECTS[n].ar]));
+const modelValues = Object.fromEntries(IMAGE_MODEL_NAMES.map((n) => [n, IMAGE_MODELS[n].value]));
+const imageAspectValues = Object.fromEntries(IMAGE_ASPECT_NAMES.map((n) => [n, IMAGE_ASPECTS[n].value]));
+const videoAspectValues = Object.fromEntries(VIDEO_ASPECT_NAMES.map((n) => [n, VIDEO_ASPECTS[n].value]));
 
 /** A success envelope around the schema of its `data`. */
 const envelope = (data: Record<string, unknown>) => ({

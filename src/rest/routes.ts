@@ -3,8 +3,7 @@
  * read the request, call the service, shape the answer.
  */
 import type { IncomingMessage } from 'node:http';
-import { ApiKeys } from '../auth/api-keys.js';
-import { Authenticator } from '../auth/caller.js';
+import type { Authenticator } from '../auth/caller.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { OPTIONS } from '../tasks/options.js';
@@ -20,8 +19,8 @@ export interface RestDeps {
   service: TaskService;
   config: Config;
   log: Logger;
-  /** The server's authenticator; without one, REST builds its own from the same config. */
-  auth?: Authenticator;
+  /** The server's authenticator, the same one GraphQL uses. */
+  auth: Authenticator;
 }
 
 export interface Route {
@@ -56,7 +55,7 @@ function taskView(task: Task) {
     id: task.id,
     status: STATUS[task.status],
     prompt: task.prompt,
-    video: task.video,
+    video: task.kind === 'VIDEO' ? task.video : null,
     error: task.error,
     createdAt: iso(task.createdAt),
     completedAt: iso(task.completedAt),
@@ -69,7 +68,7 @@ const taskNotFound = () => failure(404, 'invalid_request_error', 'Task not found
 export function createRoutes({ service, config, auth }: RestDeps): Route[] {
   const project = readProject();
   // Only the generations and the tasks need a key (when keys are on): the rest is public, as /health must be for probes.
-  const caller = callerOf(auth ?? new Authenticator(ApiKeys.from(config.auth.keys, config.auth.keysFile), config.auth.trustProxy));
+  const caller = callerOf(auth);
   const info = { name: project.name, version: project.version, repository: project.repository, endpoints: ENDPOINTS };
 
   return [
@@ -82,8 +81,8 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
     {
       method: 'GET',
       pattern: /^\/health$/i,
-      handle: () => {
-        const health = service.health();
+      handle: async () => {
+        const health = await service.health();
         return success({
           status: 'ok',
           cookie: health.cookieSet ? 'set' : 'not set',
@@ -108,7 +107,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
         return success({
           images: task.images,
           prompt: task.revisedPrompt ?? task.prompt,
-          model: task.model ?? 'DALLE',
+          model: task.model,
           aspect: task.aspect,
           taskId: task.id,
         });
@@ -127,7 +126,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
     {
       method: 'GET',
       pattern: /^\/task\/([^/]+)$/i,
-      handle: (req, [raw = '']) => {
+      handle: async (req, [raw = '']) => {
         const who = caller(req);
         let id: string;
         try {
@@ -135,7 +134,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
         } catch {
           return taskNotFound();
         }
-        const task = service.getTask(id, who);
+        const task = await service.getTask(id, who);
         return task ? success(taskView(task)) : taskNotFound();
       },
     },
