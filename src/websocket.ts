@@ -31,7 +31,7 @@ interface Enveloped {
 }
 
 /** Messages graphql-ws accepts from a client only to throw on them: they belong to the server. */
-const SERVER_MESSAGES = /^\s*\{[^]*"type"\s*:\s*"(?:connection_ack|next|error)"/;
+const SERVER_MESSAGES = /^\s*\{[\s\S]*"type"\s*:\s*"(?:connection_ack|next|error)"/;
 
 function sentByServerOnly(text: string): boolean {
   if (!SERVER_MESSAGES.test(text)) return false;

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { ServiceError } from '../tasks/errors.js';
+import type { TaskPage } from '../tasks/store.js';
 import type { Task } from '../tasks/task.js';
 import { builder } from './builder.js';
 import { ErrorCodeEnum, TaskKindEnum, TaskStatusEnum } from './enums.js';
@@ -49,7 +50,7 @@ builder.queryFields((t) => ({
         throw new GraphQLError('Only forward paging (first, after) is supported.', { extensions: { code: 'BAD_USER_INPUT' } });
       }
       const first = Math.min(Math.max(args.first ?? 20, 0), PAGE_MAX);
-      let page;
+      let page: TaskPage;
       try {
         page = await service.listTasks({ first, after: args.after ?? undefined, status: args.status ?? undefined, kind: args.kind ?? undefined }, caller);
       } catch (error) {

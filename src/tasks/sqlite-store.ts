@@ -102,7 +102,7 @@ export class SqliteTaskStore implements TaskStore {
 
   private constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
-      `INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`,
+      `INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
     );
     this.updateStmt = db.prepare(
       `UPDATE tasks SET ${COLUMNS.filter((c) => c !== 'id')

@@ -68,7 +68,7 @@ function check(doc: Schema, schemas: Schema[], value: unknown, at: string): stri
   }
   if (Array.isArray(value)) {
     const items = all.flatMap((s) => (s.items ? [s.items as Schema] : []));
-    value.forEach((item, i) => errors.push(...check(doc, items, item, `${at}[${i}]`)));
+    for (const [i, item] of value.entries()) errors.push(...check(doc, items, item, `${at}[${i}]`));
   }
   return errors;
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../src/tasks/options.js';
 import { revisedPrompt } from '../../src/simulator/index.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { QUICK, UUID, expectError, expectIso, expectSuccess, pollTask, rest, sleep } from './http.js';
+import { QUICK, UUID, expectError, expectIso, expectSuccess, pollTask, rest } from './http.js';
 
 let stack: Stack;
 beforeAll(async () => {

@@ -227,7 +227,7 @@ describe.each(implementations)('$name', ({ open }) => {
       Buffer.from('1.5:id').toString('base64url'),
       Buffer.from('abc:id').toString('base64url'),
       Buffer.from('99999999999999999999:id').toString('base64url'),
-      Buffer.from('12:id').toString('base64') + '==',
+      `${Buffer.from('12:id').toString('base64')}==`,
     ])('rejects the malformed cursor %j', async (after) => {
       await expect(store.page({ first: 5, after })).rejects.toThrow(new TypeError('Invalid cursor'));
     });
