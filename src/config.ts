@@ -200,3 +200,8 @@ export function loadConfig(envFile = '.env'): Config {
   if (existsSync(envFile)) process.loadEnvFile(envFile);
   return configFrom(process.env);
 }
+
+/** The config of an empty environment: every default, in the one place they are written. */
+export function defaults(): Config {
+  return configFrom({});
+}

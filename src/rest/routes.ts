@@ -13,6 +13,7 @@ import { readFields } from './body.js';
 import { callerOf } from './caller.js';
 import { OPENAPI } from './openapi.js';
 import { readProject } from './project.js';
+import { ImageRequest, VideoRequest, validated } from './schemas.js';
 import { failure, success, type Reply } from './reply.js';
 
 export interface RestDeps {
@@ -102,8 +103,8 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
       pattern: /^\/create\/image$/i,
       handle: async (req) => {
         const who = caller(req);
-        const body = await readFields(req, config.http.maxBodyBytes);
-        const task = await service.createImage({ query: body.query, model: body.model, aspect: body.aspect }, who);
+        const body = validated(ImageRequest, await readFields(req, config.http.maxBodyBytes));
+        const task = await service.createImage(body, who);
         return success({
           images: task.images,
           prompt: task.revisedPrompt ?? task.prompt,
@@ -118,8 +119,8 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
       pattern: /^\/create\/video$/i,
       handle: async (req) => {
         const who = caller(req);
-        const body = await readFields(req, config.http.maxBodyBytes);
-        const task = await service.createVideo({ query: body.query, aspect: body.aspect }, who);
+        const body = validated(VideoRequest, await readFields(req, config.http.maxBodyBytes));
+        const task = await service.createVideo(body, who);
         return success({ taskId: task.id, prompt: task.prompt });
       },
     },
