@@ -42,7 +42,8 @@ function isOrigin(value: string): boolean {
   }
 }
 
-const env = z.object({
+/** Every variable the server reads, with its default as written in the environment. */
+export const ENV = z.object({
   PORT: int(0, 65_535).default(7860),
   HOST: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -126,7 +127,7 @@ export class ConfigError extends Error {
 /** The validated config of an environment; throws a ConfigError that lists every problem. */
 export function configFrom(source: Record<string, string | undefined>) {
   const defined = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = env.safeParse(defined);
+  const parsed = ENV.safeParse(defined);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`The configuration is not valid:\n${problems.join('\n')}`);
