@@ -11,6 +11,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authentication, Authenticator } from './auth/caller.js';
 import { useCorsPolicy } from './http/cors.js';
+import { useIntrospectionDepthLimit } from './introspection-depth.js';
 import { DocumentCache, NO_ERROR_CACHE } from './document-cache.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
@@ -46,7 +47,12 @@ function protections(config: Config): Plugin[] {
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   });
-  const plugins: Plugin[] = [...(armor.protect().plugins as Plugin[]), tooDeepIsASyntaxError(), unreadableParamsAreBadRequests()];
+  const plugins: Plugin[] = [
+    ...(armor.protect().plugins as Plugin[]),
+    useIntrospectionDepthLimit(),
+    tooDeepIsASyntaxError(),
+    unreadableParamsAreBadRequests(),
+  ];
   if (config.graphql.csrfPrevention) plugins.push(csrfPreventionForPosts());
   if (!config.http.introspection) plugins.push(useDisableIntrospection());
   return plugins;
