@@ -48,7 +48,13 @@ export class TaskService {
   readonly #running = new Set<Promise<unknown>>();
   readonly #admission: Admission;
 
-  constructor(generations: Generations, store: TaskStore, events: TaskEvents, options: TaskServiceOptions, log: Logger) {
+  constructor(
+    generations: Generations,
+    store: TaskStore,
+    events: TaskEvents,
+    options: TaskServiceOptions,
+    log: Logger,
+  ) {
     this.#generations = generations;
     this.#store = store;
     this.#events = events;
@@ -192,12 +198,17 @@ export class TaskService {
         if (this.#stopping.signal.aborted) {
           throw await this.#fail(
             task,
-            new ServiceError('UPSTREAM', 'The server stopped before this generation reached Bing. Nothing was spent; submit it again.'),
+            new ServiceError(
+              'UPSTREAM',
+              'The server stopped before this generation reached Bing. Nothing was spent; submit it again.',
+            ),
           );
         }
         throw await this.#fail(
           task,
-          new ServiceError('TIMEOUT', 'The generation waited in the queue past its deadline.', { retryAfterSeconds: 10 }),
+          new ServiceError('TIMEOUT', 'The generation waited in the queue past its deadline.', {
+            retryAfterSeconds: 10,
+          }),
         );
       }
       await this.#record.change(task, { status: 'PROCESSING' });
@@ -226,9 +237,13 @@ export class TaskService {
 
   #refuseWhenStopping(): void {
     if (this.#stopping.signal.aborted) {
-      throw new ServiceError('UPSTREAM', 'The server is restarting and takes no new generations. Try again in a moment.', {
-        retryAfterSeconds: 5,
-      });
+      throw new ServiceError(
+        'UPSTREAM',
+        'The server is restarting and takes no new generations. Try again in a moment.',
+        {
+          retryAfterSeconds: 5,
+        },
+      );
     }
   }
 
@@ -269,9 +284,11 @@ export class TaskService {
       signal: this.#stopping.signal,
       onEvent: (event: GenerationEvent) => {
         if (event.type === 'submitted' && 'requestId' in event) {
-          this.#record.change(task, { bingRequestId: event.requestId, account: event.account }).catch((error: unknown) => {
-            this.#log.error({ err: error, taskId: task.id }, 'could not record a submitted generation');
-          });
+          this.#record
+            .change(task, { bingRequestId: event.requestId, account: event.account })
+            .catch((error: unknown) => {
+              this.#log.error({ err: error, taskId: task.id }, 'could not record a submitted generation');
+            });
         }
       },
     };
