@@ -30,13 +30,18 @@ function where(url: string): string {
 export function packageOf(location: string): string {
   const module = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(location);
   if (module) return module[1]!;
-  if (location.startsWith('src/') || location.startsWith('dist/') || location.startsWith('bench/')) return 'project source';
+  if (location.startsWith('src/') || location.startsWith('dist/') || location.startsWith('bench/'))
+    return 'project source';
   if (location.startsWith('node:')) return 'node internals';
   return location === '' ? 'V8 (GC, native, program)' : location;
 }
 
 /** Self time per node, counting only the samples taken from `fromMs` until `toMs` after the profile started. */
-function selfTimes(profile: CpuProfile, fromMs: number, toMs: number): { entries: Array<{ node: ProfileNode; ms: number }>; total: number } {
+function selfTimes(
+  profile: CpuProfile,
+  fromMs: number,
+  toMs: number,
+): { entries: Array<{ node: ProfileNode; ms: number }>; total: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const ms = new Map<number, number>();
   let at = 0;

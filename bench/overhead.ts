@@ -10,7 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measure, type BenchOptions, type Benchmark, type Goal, type Measurement, type MedianOf, type RunResult } from './benchmark.js';
+import {
+  measure,
+  type BenchOptions,
+  type Benchmark,
+  type Goal,
+  type Measurement,
+  type MedianOf,
+  type RunResult,
+} from './benchmark.js';
 import { topFunctions, topPackages, type CpuProfile } from './cpu-profile.js';
 import type { LoadOrder, LoadResult } from './load-generator.js';
 import { freePort, ROOT, spawnNode, type NodeProcess } from './processes.js';
@@ -20,7 +28,8 @@ import { spread } from './stats.js';
 
 const TABLE = 'Requests per second and p99 latency, 32 connections';
 const CONNECTIONS = 32;
-const OPTIONS_QUERY = '{ options { models { id value description } aspects { id value ratio } videoAspects { id value } } }';
+const OPTIONS_QUERY =
+  '{ options { models { id value description } aspects { id value ratio } videoAspects { id value } } }';
 const TASK_QUERY = 'query Task($id: ID!) { task(id: $id) { id status prompt ... on ImageTask { images { url } } } }';
 const JSON_POST = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
 
@@ -39,8 +48,20 @@ interface Target {
 const BARE = 'bare node:http (same JSON as /health)';
 
 const TARGETS: Target[] = [
-  { name: BARE, server: 'bare', path: () => '/health', method: 'GET', expect: (body) => body.includes('"status": "ok"') },
-  { name: 'REST GET /health', server: 'app', path: () => '/health', method: 'GET', expect: (body) => body.includes('"status": "ok"') },
+  {
+    name: BARE,
+    server: 'bare',
+    path: () => '/health',
+    method: 'GET',
+    expect: (body) => body.includes('"status": "ok"'),
+  },
+  {
+    name: 'REST GET /health',
+    server: 'app',
+    path: () => '/health',
+    method: 'GET',
+    expect: (body) => body.includes('"status": "ok"'),
+  },
   {
     name: 'REST GET /task/:taskId',
     server: 'app',
@@ -64,7 +85,8 @@ const TARGETS: Target[] = [
     method: 'POST',
     headers: JSON_POST,
     body: (id) => JSON.stringify({ query: TASK_QUERY, variables: { id } }),
-    expect: (body, id) => body.includes(`"id":"${id}"`) && body.includes('"status":"COMPLETED"') && !body.includes('"errors"'),
+    expect: (body, id) =>
+      body.includes(`"id":"${id}"`) && body.includes('"status":"COMPLETED"') && !body.includes('"errors"'),
   },
   {
     name: 'GraphQL GET options (cached)',
@@ -113,10 +135,14 @@ let built: boolean | undefined;
 /** `npm start` runs `npm run build` first: so does the benchmark, once, so that dist/ is the current source. */
 function build(): void {
   if (built) return;
-  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   if (tsc.status !== 0) throw new Error(`npm run build failed:\n${tsc.stdout}${tsc.stderr}`);
   built = true;
 }
@@ -167,7 +193,8 @@ async function storedTask(url: string): Promise<string> {
     body: JSON.stringify({ query: 'a red fox in the snow [sim:ms=1]' }),
   });
   const body = (await response.json()) as { data?: { taskId?: string } };
-  if (response.status !== 200 || !body.data?.taskId) throw new Error(`POST /create/image answered ${response.status}: ${JSON.stringify(body)}`);
+  if (response.status !== 200 || !body.data?.taskId)
+    throw new Error(`POST /create/image answered ${response.status}: ${JSON.stringify(body)}`);
   return body.data.taskId;
 }
 
@@ -196,7 +223,8 @@ async function startLoadGenerator(): Promise<LoadGenerator> {
       const answer = next();
       proc.child.send({ type: 'load', ...order } satisfies LoadOrder);
       const result = await answer;
-      if (result.type !== 'result') throw new Error(`the load generator failed: ${result.message ?? JSON.stringify(result)}`);
+      if (result.type !== 'result')
+        throw new Error(`the load generator failed: ${result.message ?? JSON.stringify(result)}`);
       return result as unknown as LoadResult;
     },
     stop: () => proc.stop(),
@@ -281,10 +309,19 @@ async function run(options: BenchOptions): Promise<RunResult> {
       measurements.push(...measure(TABLE, target.name, { 'req/s': median(own.map((s) => s.rps)), 'p99 (ms)': p99 }, 0));
       measurements.push(...measure(TABLE, target.name, { 'req/s ÷ bare': median(ratios) }, 2));
       // autocannon's latencies are whole milliseconds: a p99 of 0 counts as 1 ms in the ratio.
-      measurements.push(...measure(TABLE, target.name, { 'p99 ÷ bare': Math.max(1, p99) / Math.max(1, median(bareSlices.map((s) => s.p99))) }, 2));
+      measurements.push(
+        ...measure(
+          TABLE,
+          target.name,
+          { 'p99 ÷ bare': Math.max(1, p99) / Math.max(1, median(bareSlices.map((s) => s.p99))) },
+          2,
+        ),
+      );
       measurements.push(...measure(TABLE, target.name, { 'server CPU µs/answer': median(own.map((s) => s.cpuUs)) }, 1));
     }
-    measurements.push(...measure('Machine load', '1-minute load average', { 'before the run': load, after: loadavg()[0]! }, 2));
+    measurements.push(
+      ...measure('Machine load', '1-minute load average', { 'before the run': load, after: loadavg()[0]! }, 2),
+    );
   } finally {
     await Promise.all([bare?.stop(), app?.stop(), loader.stop(), sim.stop()]);
   }
@@ -294,7 +331,12 @@ async function run(options: BenchOptions): Promise<RunResult> {
 function goals(median: MedianOf): Goal[] {
   return GOALS.map(({ name, min }) => {
     const ratio = median(TABLE, name, 'req/s ÷ bare');
-    return { name: `Overhead: ${name} ÷ bare`, target: `≥ ${min.toFixed(2)}`, measured: ratio.toFixed(2), met: ratio >= min };
+    return {
+      name: `Overhead: ${name} ÷ bare`,
+      target: `≥ ${min.toFixed(2)}`,
+      measured: ratio.toFixed(2),
+      met: ratio >= min,
+    };
   });
 }
 
@@ -343,7 +385,10 @@ async function profile(options: BenchOptions): Promise<RunResult & { lines: stri
         '',
         '| Function | Where | Self | Share |',
         '|---|---|---:|---:|',
-        ...functions.map((f) => `| \`${f.name}\` | ${f.location ? `\`${f.location}\`` : 'V8'} | ${f.ms.toFixed(0)} ms | ${pct(f.share)} |`),
+        ...functions.map(
+          (f) =>
+            `| \`${f.name}\` | ${f.location ? `\`${f.location}\`` : 'V8'} | ${f.ms.toFixed(0)} ms | ${pct(f.share)} |`,
+        ),
         '',
         `By package: ${packages.map((p) => `${p.name} ${pct(p.share)}`).join(', ')}.`,
         '',

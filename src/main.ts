@@ -1,8 +1,8 @@
 /** Reads the configuration, starts the server, and stops it gracefully on SIGTERM or SIGINT. */
-import { ConfigError, loadConfig } from './config.js';
-import { createApp } from './server.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { type App, createApp } from './server.js';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -11,8 +11,8 @@ try {
   process.exit(1);
 }
 
-let app;
-let url;
+let app: App;
+let url: string;
 try {
   app = createApp(config);
   url = await app.start();
@@ -21,8 +21,12 @@ try {
   console.error(`The server could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
-app.log.info({ url, graphql: `${url}/graphql`, upstream: config.simulator ? 'simulator' : config.bing.origin }, 'server listening');
-if (config.bing.cookies.length === 0) app.log.warn('BING_COOKIE_U is not set: every generation will fail with AUTH until it is.');
+app.log.info(
+  { url, graphql: `${url}/graphql`, upstream: config.simulator ? 'simulator' : config.bing.origin },
+  'server listening',
+);
+if (config.bing.cookies.length === 0)
+  app.log.warn('BING_COOKIE_U is not set: every generation will fail with AUTH until it is.');
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

@@ -13,8 +13,9 @@ import { LearnedSchedule, type PollScheduler } from './bing/schedule.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createRestHandler } from './rest/index.js';
-import { refuseExpectation, refuseMalformed } from './rest/malformed.js';
-import { TaskEvents } from './tasks/events.js';
+import { refuseExpectation, refuseMalformed } from './http/malformed.js';
+import { bingGenerations } from './tasks/bing-generations.js';
+import { LocalTaskEvents, type TaskEvents } from './tasks/events.js';
 import { MemoryTaskStore } from './tasks/memory-store.js';
 import { TaskService } from './tasks/service.js';
 import { SqliteTaskStore } from './tasks/sqlite-store.js';
@@ -25,6 +26,7 @@ import { createGraphQL, type GraphQLOptions } from './yoga.js';
 export interface AppOptions {
   log?: Logger;
   store?: TaskStore;
+  events?: TaskEvents;
   schedule?: PollScheduler;
   graphql?: GraphQLOptions;
 }
@@ -50,15 +52,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   // Whatever an unforeseen error quotes, no log line holds the cookie or a key.
   const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [...config.bing.cookies, ...keys.plain]);
   const store = options.store ?? openStore(config);
+  const events = options.events ?? new LocalTaskEvents();
   const client = new BingClient({
     ...config.bing,
-    maxBodyBytes: 5 * 1024 * 1024,
     schedule: options.schedule ?? new LearnedSchedule(config.schedule),
   });
   const service = new TaskService(
-    client,
+    bingGenerations(client),
     store,
-    new TaskEvents(),
+    events,
     {
       imageDeadlineMs: config.bing.imageDeadlineMs,
       videoDeadlineMs: config.bing.videoDeadlineMs,
@@ -84,7 +86,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const streams = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0] ?? '/';
-    if (path === yoga.graphqlEndpoint || path.startsWith(`${yoga.graphqlEndpoint}/`)) {
+    // Preflights, /graphql's too, are answered by the REST handler with the one CORS policy.
+    if (req.method !== 'OPTIONS' && (path === yoga.graphqlEndpoint || path.startsWith(`${yoga.graphqlEndpoint}/`))) {
       if (refuseBody(req, res, config.http.maxBodyBytes)) return;
       if (req.headers.accept?.includes('text/event-stream')) {
         streams.add(res);
@@ -108,7 +111,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     client,
     log,
     async start() {
-      service.start();
+      await service.start();
       warnWhenExposed(config, auth.required, log);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -142,7 +145,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         await Promise.all([socketsClosed, closed]);
         clearInterval(idle);
         clearTimeout(force);
-        store.close();
+        await store.close();
+        await events.close();
         await client.close();
       })();
       return stopping;
@@ -159,13 +163,27 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, maxBytes: number)
   const declared = req.headers['content-length'];
   const refusal =
     declared === undefined
-      ? req.headers['transfer-encoding'] ? { status: 411, message: 'A GraphQL POST needs a Content-Length header.' } : undefined
+      ? req.headers['transfer-encoding']
+        ? { status: 411, message: 'A GraphQL POST needs a Content-Length header.' }
+        : undefined
       : Number(declared) > maxBytes
         ? { status: 413, message: `The request body is larger than ${maxBytes} bytes.` }
         : undefined;
   if (!refusal) return false;
-  res.writeHead(refusal.status, { 'content-type': 'application/graphql-response+json; charset=utf-8', connection: 'close' });
-  res.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED' } }] }));
+  res.writeHead(refusal.status, {
+    'content-type': 'application/graphql-response+json; charset=utf-8',
+    connection: 'close',
+  });
+  res.end(
+    JSON.stringify({
+      errors: [
+        {
+          message: refusal.message,
+          extensions: { code: refusal.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED' },
+        },
+      ],
+    }),
+  );
   req.resume();
   return true;
 }

@@ -10,6 +10,8 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authentication, Authenticator } from './auth/caller.js';
+import { useCorsPolicy } from './http/cors.js';
+import { useIntrospectionDepthLimit } from './introspection-depth.js';
 import { DocumentCache, NO_ERROR_CACHE } from './document-cache.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
@@ -48,22 +50,28 @@ function protections(config: Config): Plugin[] {
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   });
-  const plugins: Plugin[] = [...(armor.protect().plugins as Plugin[]), tooDeepIsASyntaxError(), unreadableParamsAreBadRequests()];
+  const plugins: Plugin[] = [
+    ...(armor.protect().plugins as Plugin[]),
+    useIntrospectionDepthLimit(),
+    tooDeepIsASyntaxError(),
+    unreadableParamsAreBadRequests(),
+  ];
   if (config.graphql.csrfPrevention) plugins.push(csrfPreventionForPosts());
   if (!config.http.introspection) plugins.push(useDisableIntrospection());
   return plugins;
 }
+
+type AfterParse = Exclude<ReturnType<NonNullable<Plugin['onParse']>>, void>;
 
 /**
  * graphql-js parses by recursive descent: a document nested a couple of thousand levels deep (`[[[[...`
  * fits under the token limit) overflows the stack before the token limit stops it. That is the caller's
  * malformed document, not an unexpected error (500): it is answered like any other syntax error.
  */
-type AfterParse = Exclude<ReturnType<NonNullable<Plugin['onParse']>>, void>;
-
 function tooDeepIsASyntaxError(): Plugin {
   const checked: AfterParse = ({ result, replaceParseResult }) => {
-    if (result instanceof RangeError) replaceParseResult(new GraphQLError('Syntax Error: The document is nested too deeply.'));
+    if (result instanceof RangeError)
+      replaceParseResult(new GraphQLError('Syntax Error: The document is nested too deeply.'));
   };
   return { onParse: () => checked };
 }
@@ -79,15 +87,19 @@ function unreadableParamsAreBadRequests(): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {
       // A JSON POST is parsed whole, and Yoga's own error for invalid JSON is already a 400.
-      if (!requestParser || (request.method === 'POST' && JSON_BODY.test(request.headers.get('content-type') ?? ''))) return;
+      if (!requestParser || (request.method === 'POST' && JSON_BODY.test(request.headers.get('content-type') ?? '')))
+        return;
       setRequestParser(async (request) => {
         try {
           return await requestParser(request);
         } catch (error) {
           if (error instanceof GraphQLError) throw error;
-          throw new GraphQLError('The request parameters are not valid: "variables" and "extensions" must be JSON objects.', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-          });
+          throw new GraphQLError(
+            'The request parameters are not valid: "variables" and "extensions" must be JSON objects.',
+            {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            },
+          );
         }
       });
     },
@@ -114,9 +126,16 @@ export interface GraphQLOptions {
   jit?: boolean;
 }
 
-export function createGraphQL(config: Config, service: TaskService, auth: Authenticator, log: Logger, options: GraphQLOptions = {}): Yoga {
+export function createGraphQL(
+  config: Config,
+  service: TaskService,
+  auth: Authenticator,
+  log: Logger,
+  options: GraphQLOptions = {},
+): Yoga {
   return createYoga<ServerContext, GraphQLContext>({
     plugins: [
+      useCorsPolicy(config.http.cors),
       ...protections(config),
       useValidationCache(),
       ...(options.jit === false ? [] : [useJitForQueries(log)]),
@@ -136,10 +155,9 @@ export function createGraphQL(config: Config, service: TaskService, auth: Authen
     // Yoga's own limiter, which pipes every body through an extra stream, would only cost time.
     maxRequestBodySize: false,
     maskedErrors: true,
-    cors: { origin: config.http.corsOrigin },
-    graphiql: config.http.introspection
-      ? { title: 'Bing Image Creator GraphQL', subscriptionsProtocol: 'WS' }
-      : false,
+    // One policy for every surface (cors.ts): preflights never reach Yoga, its answers get the policy's headers.
+    cors: false,
+    graphiql: config.http.introspection ? { title: 'Bing Image Creator GraphQL', subscriptionsProtocol: 'WS' } : false,
     // GraphiQL with its scripts inline, rendered once: it works without reaching a CDN.
     renderGraphiQL: (options) => (graphiqlPage ??= renderGraphiQL(options)),
     logging: {

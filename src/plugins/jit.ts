@@ -37,10 +37,12 @@ export function useJitForQueries(log: Logger): Plugin {
           return false;
         }
         seen.set(document, true);
-        if (log.isLevelEnabled('debug')) log.debug({ operation: getOperationAST(document)?.name?.value ?? null }, 'query compiled by graphql-jit');
+        if (log.isLevelEnabled('debug'))
+          log.debug({ operation: getOperationAST(document)?.name?.value ?? null }, 'query compiled by graphql-jit');
         return true;
       },
-      onError: (result) => log.warn({ errors: result.errors?.map((error) => error.message) }, 'graphql-jit could not compile a query'),
+      onError: (result) =>
+        log.warn({ errors: result.errors?.map((error) => error.message) }, 'graphql-jit could not compile a query'),
     },
   );
   return {
@@ -64,5 +66,11 @@ export function useJitForQueries(log: Logger): Plugin {
 }
 
 function hasErrors(result: unknown): boolean {
-  return typeof result === 'object' && result !== null && 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
+  return (
+    typeof result === 'object' &&
+    result !== null &&
+    'errors' in result &&
+    Array.isArray(result.errors) &&
+    result.errors.length > 0
+  );
 }

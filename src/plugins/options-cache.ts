@@ -8,10 +8,10 @@
  * ordinary way and is refused there. At most MAX answers are kept, the oldest out first.
  */
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Kind, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Authenticator } from '../auth/caller.js';
-import type { ServerContext } from '../yoga.js';
 
 const MAX = 32;
 
@@ -27,8 +27,12 @@ function onlyOptions(document: DocumentNode): boolean {
   const [operation] = document.definitions;
   if (operation?.kind !== Kind.OPERATION_DEFINITION || operation.operation !== 'query') return false;
   if (operation.variableDefinitions?.length || operation.directives?.length) return false;
-  const noDirectives = (node: { directives?: readonly unknown[]; selectionSet?: { selections: readonly unknown[] } }): boolean =>
-    !node.directives?.length && (node.selectionSet?.selections ?? []).every((selection) => noDirectives(selection as typeof node));
+  const noDirectives = (node: {
+    directives?: readonly unknown[];
+    selectionSet?: { selections: readonly unknown[] };
+  }): boolean =>
+    !node.directives?.length &&
+    (node.selectionSet?.selections ?? []).every((selection) => noDirectives(selection as typeof node));
   return operation.selectionSet.selections.every(
     (selection) =>
       selection.kind === Kind.FIELD &&
@@ -48,7 +52,7 @@ function matches(header: string | null, etag: string): boolean {
   });
 }
 
-export function useOptionsCache(auth: Authenticator): Plugin<Record<string, unknown>, ServerContext> {
+export function useOptionsCache(auth: Authenticator): Plugin<Record<string, unknown>, { req: IncomingMessage }> {
   const kept = new Map<string, Kept>();
   /** Requests whose answer may be kept: GETs of options alone, with the result they got. */
   const pending = new WeakMap<Request, ExecutionResult | null>();
@@ -66,15 +70,21 @@ export function useOptionsCache(auth: Authenticator): Plugin<Record<string, unkn
         endResponse(new fetchAPI.Response(null, { status: 304, headers }));
         return;
       }
-      endResponse(new fetchAPI.Response(answer.body, { status: 200, headers: { ...headers, 'content-type': answer.contentType } }));
+      endResponse(
+        new fetchAPI.Response(answer.body, {
+          status: 200,
+          headers: { ...headers, 'content-type': answer.contentType },
+        }),
+      );
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
-      if (!request || request.method !== 'GET' || !onlyOptions(args.document)) return undefined;
+      if (request?.method !== 'GET' || !onlyOptions(args.document)) return undefined;
       pending.set(request, null);
       return {
         onExecuteDone({ result }) {
-          if (!('errors' in result && result.errors?.length) && !(Symbol.asyncIterator in result)) pending.set(request, result as ExecutionResult);
+          if (!('errors' in result && result.errors?.length) && !(Symbol.asyncIterator in result))
+            pending.set(request, result as ExecutionResult);
         },
       };
     },

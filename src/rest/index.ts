@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { ServiceError } from '../tasks/errors.js';
 import { BodyError, ClientGone } from './body.js';
 import { Unauthenticated } from './caller.js';
-import { corsHeaders, preflightHeaders } from './cors.js';
+import { corsHeaders, preflightHeaders } from '../http/cors.js';
 import { failure, internalFailure, send, serviceFailure, type Reply } from './reply.js';
 import { createRoutes, type RestDeps, type Route } from './routes.js';
 
@@ -35,7 +35,9 @@ function pathOf(target = '/'): string {
 
 /** A body that was sent (or is still coming) and that the answer did not read: refused, too large, or not needed. */
 function unreadBody(req: IncomingMessage): boolean {
-  return !req.complete && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
+  return (
+    !req.complete && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)
+  );
 }
 
 function allowed(routes: Route[]): string {
@@ -46,14 +48,20 @@ function allowed(routes: Route[]): string {
 function failed(error: unknown, req: IncomingMessage, path: string, log: Logger): Reply | undefined {
   if (error instanceof ClientGone) return undefined;
   if (error instanceof BodyError) return failure(error.status, 'invalid_request_error', error.message);
-  if (error instanceof Unauthenticated) return failure(401, 'authentication_error', error.message, { 'www-authenticate': 'Bearer' });
+  if (error instanceof Unauthenticated)
+    return failure(401, 'authentication_error', error.message, { 'www-authenticate': 'Bearer' });
   if (error instanceof ServiceError) return serviceFailure(error.code, error.message, error.retryAfterSeconds);
   log.error({ err: error, method: req.method, path }, 'REST request failed unexpectedly');
   return internalFailure();
 }
 
 /** The route's reply: at once when the route answers synchronously (most reads), else its promise. */
-function answer(req: IncomingMessage, path: string, routes: Route[], log: Logger): Reply | Promise<Reply | undefined> | undefined {
+function answer(
+  req: IncomingMessage,
+  path: string,
+  routes: Route[],
+  log: Logger,
+): Reply | Promise<Reply | undefined> | undefined {
   const method = req.method === 'HEAD' ? 'GET' : req.method;
   let matched: Route[] | undefined;
   for (const route of routes) {
@@ -67,31 +75,35 @@ function answer(req: IncomingMessage, path: string, routes: Route[], log: Logger
         return failed(error, req, path, log);
       }
     }
-    (matched ??= []).push(route);
+    matched ??= [];
+    matched.push(route);
   }
   if (!matched) return failure(404, 'invalid_request_error', 'Not found');
   const allow = allowed(matched);
-  return failure(405, 'invalid_request_error', `Method ${req.method} is not allowed here. Allowed: ${allow}.`, { allow });
+  return failure(405, 'invalid_request_error', `Method ${req.method} is not allowed here. Allowed: ${allow}.`, {
+    allow,
+  });
 }
 
 export function createRestHandler(deps: RestDeps): RestHandler {
   const routes = createRoutes(deps);
-  const { corsOrigin } = deps.config.http;
+  const { cors } = deps.config.http;
   const { log } = deps;
 
   return (req, res) => {
     if (req.method === 'OPTIONS') {
-      send(res, { status: 204, headers: preflightHeaders(corsOrigin, req) });
+      send(res, { status: 204, headers: preflightHeaders(cors, req.headers.origin) });
       return;
     }
     const path = pathOf(req.url);
     const started = Date.now();
     const reply = (reply: Reply | undefined) => {
       if (!reply) return;
-      const cors = corsHeaders(corsOrigin, req);
+      const corsOf = corsHeaders(cors, req.headers.origin);
       // The rest of an unread body is not worth reading: the connection ends with this answer.
-      send(res, reply, unreadBody(req) ? { ...cors, connection: 'close' } : cors);
-      if (log.isLevelEnabled('debug')) log.debug({ method: req.method, path, status: reply.status, ms: Date.now() - started }, 'REST request');
+      send(res, reply, unreadBody(req) ? { ...corsOf, connection: 'close' } : corsOf);
+      if (log.isLevelEnabled('debug'))
+        log.debug({ method: req.method, path, status: reply.status, ms: Date.now() - started }, 'REST request');
     };
     const written = (error: unknown) => {
       log.error({ err: error, method: req.method, path }, 'REST answer could not be written');

@@ -3,27 +3,11 @@
  * and the HTTP status and error type of each ServiceError code.
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { failure, type ErrorType, type Reply } from '../http/envelope.js';
 import type { ErrorCode } from '../tasks/task.js';
 
-export interface Reply {
-  status: number;
-  /** Serialised as JSON; undefined sends no body (204). */
-  body?: unknown;
-  /** The body already serialised, sent as it is (instead of `body`). */
-  text?: string;
-  headers?: Record<string, string>;
-}
-
-export type ErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'auth_error'
-  | 'prompt_rejected_error'
-  | 'unsupported_language_error'
-  | 'rate_limit_error'
-  | 'timeout_error'
-  | 'api_error';
+export { failure, send, type ErrorType, type Reply } from '../http/envelope.js';
 
 export const ERROR_STATUS: Record<ErrorCode, { status: number; type: ErrorType }> = {
   INVALID_REQUEST: { status: 400, type: 'invalid_request_error' },
@@ -44,18 +28,25 @@ export function success(data: unknown, extra: Record<string, unknown> = {}): Rep
   return { status: 200, body: { success: true, ...extra, data, timestamp: new Date().toISOString() } };
 }
 
-export function failure(status: number, type: ErrorType, message: string, headers?: Record<string, string>): Reply {
-  return { status, body: { error: { message, type } }, ...(headers ? { headers } : {}) };
-}
-
 export function serviceFailure(code: ErrorCode, message: string, retryAfterSeconds: number | undefined): Reply {
   const { status, type } = ERROR_STATUS[code];
   const retryAfter = retryAfterSeconds ?? (code === 'RATE_LIMITED' ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
-  return failure(status, type, message, retryAfter === undefined ? undefined : { 'retry-after': String(Math.ceil(retryAfter)) });
+  return failure(
+    status,
+    type,
+    message,
+    retryAfter === undefined ? undefined : { 'retry-after': String(Math.ceil(retryAfter)) },
+  );
 }
 
 export const internalFailure = (): Reply =>
-  failure(500, 'api_error', 'Something went wrong inside the server. Try again; if it keeps failing, check the server logs.');
+  failure(
+    500,
+    'api_error',
+    'Something went wrong inside the server. Try again; if it keeps failing, check the server logs.',
+  );
+
+/** Writes a reply unless the client is already gone (a long generation can outlive its request). */
 
 /**
  * The success envelope of data that never changes while the server runs (/options): serialised once, with
@@ -83,28 +74,4 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
     const trimmed = tag.trim();
     return (trimmed.startsWith('W/') ? trimmed.slice(2) : trimmed) === opaque;
   });
-}
-
-/**
- * Writes a reply unless the client is already gone (a long generation can outlive its request). The
- * headers go in one writeHead, with nothing set before it: Node then writes them without building its
- * own table of them first. `extra` (CORS, a closing connection) comes before the reply's own.
- */
-export function send(res: ServerResponse, reply: Reply, extra?: Record<string, string>): void {
-  if (res.writableEnded || res.destroyed || res.headersSent) return;
-  const text = reply.text ?? (reply.body === undefined ? undefined : JSON.stringify(reply.body, null, 2));
-  const headers: Record<string, string | number> =
-    text === undefined
-      ? {}
-      : {
-          'content-type': 'application/json; charset=utf-8',
-          'content-length': Buffer.byteLength(text),
-          'cache-control': 'no-store',
-          'x-content-type-options': 'nosniff',
-        };
-  for (const name in extra) headers[name] = extra[name]!;
-  for (const name in reply.headers) headers[name] = reply.headers[name]!;
-  res.writeHead(reply.status, headers);
-  if (text === undefined) res.end();
-  else res.end(text);
 }

