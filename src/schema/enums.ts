@@ -28,7 +28,7 @@ export const TaskStatusEnum = builder.enumType('TaskStatus', {
 export const TaskKindEnum = builder.enumType('TaskKind', { values: ['IMAGE', 'VIDEO'] as const });
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
-  values: [...BING_ERROR_CODES, 'NOT_FOUND', 'INTERNAL'] as const,
+  values: [...BING_ERROR_CODES, 'NOT_FOUND', 'INTERNAL', 'UNAVAILABLE'] as const,
 });
 
 export const SessionStateEnum = builder.enumType('SessionState', {

@@ -5,8 +5,8 @@ export type TaskKind = 'IMAGE' | 'VIDEO';
 /** QUEUED: waiting for a free generation slot on the Bing account; nothing was sent to Bing yet. */
 export type TaskStatus = 'QUEUED' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
-/** Bing's codes plus the two the service adds. */
-export type ErrorCode = BingErrorCode | 'NOT_FOUND' | 'INTERNAL';
+/** Bing's codes plus the three the service adds (UNAVAILABLE: cluster mode's Redis cannot be reached). */
+export type ErrorCode = BingErrorCode | 'NOT_FOUND' | 'INTERNAL' | 'UNAVAILABLE';
 
 /** One generation, from request to result. Times are epoch milliseconds. */
 export interface Task {
