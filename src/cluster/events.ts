@@ -19,7 +19,7 @@ export class RedisTaskEvents {
   readonly #target: ReturnType<typeof createRedisEventTarget>;
   /** Each open watch's way to read the task again, after Redis came back (changes may have been missed). */
   readonly #resyncs = new Set<() => void>();
-  #connectedOnce = false;
+  #reconnecting = false;
 
   /** `publisher` fails fast; `subscriber` waits for Redis and resubscribes by itself after an outage. */
   constructor(publisher: Redis, subscriber: Redis, prefix: string, log: Logger) {
@@ -35,9 +35,11 @@ export class RedisTaskEvents {
       unsubscribe: (topic: string) => subscriber.unsubscribe(topic).catch((error: unknown) => this.#warn('unsubscribe', error)),
     } as unknown as Redis;
     this.#target = createRedisEventTarget({ publishClient: publisher, subscribeClient });
+    subscriber.on('reconnecting', () => (this.#reconnecting = true));
     subscriber.on('ready', () => {
-      if (this.#connectedOnce) for (const resync of this.#resyncs) resync();
-      this.#connectedOnce = true;
+      if (!this.#reconnecting) return;
+      this.#reconnecting = false;
+      for (const resync of this.#resyncs) resync();
     });
   }
 
