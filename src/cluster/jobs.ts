@@ -68,6 +68,13 @@ export class ClusterJobs implements GenerationQueue {
     }
   }
 
+  async has(taskId: string): Promise<boolean> {
+    const job = await this.#queue.getJob(taskId);
+    if (!job) return false;
+    const state = await job.getState();
+    return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+  }
+
   async withdraw(work: Work): Promise<boolean> {
     try {
       const job = await this.#queue.getJob(work.taskId);

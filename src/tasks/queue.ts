@@ -35,6 +35,8 @@ export interface GenerationQueue {
   admit(work: Work, deadlineAt: number): Promise<{ slotFree: boolean }>;
   /** Queues an admitted generation; resolves once it is durably queued. */
   enqueue(work: Work): Promise<void>;
+  /** Whether the generation has a job that is waiting or running. */
+  has(taskId: string): Promise<boolean>;
   /** Removes a generation that no worker has taken yet; false when one has (or it is gone). */
   withdraw(work: Work): Promise<boolean>;
   /** Ends what `admit` held; called once, by whichever instance saw the task end. */

@@ -18,6 +18,8 @@ import { isTerminal, type Task, type TaskKind } from './task.js';
 
 /** The creating request waits this much past the deadline for the worker's own TIMEOUT before it gives up. */
 const DEADLINE_GRACE_MS = 5_000;
+/** An unfinished task without a job for this long has lost it. */
+const ORPHAN_AGE_MS = 60_000;
 
 export interface QueuedDeps {
   client: Pick<BingClient, 'submitImage' | 'submitVideo' | 'waitForImage' | 'waitForVideo'>;
@@ -121,6 +123,33 @@ export class QueuedGenerations {
       clearTimeout(timer);
       if (onStop) stopping.removeEventListener('abort', onStop);
     }
+  }
+
+  /**
+   * Finds unfinished tasks without a job (their creator died between recording and queueing them, or the
+   * job failed for good) and settles them as start-up recovery does: queued again when Bing has their id,
+   * failed otherwise. Tasks younger than `minAgeMs` are left alone: their creator may be queueing them now.
+   */
+  async reconcile(minAgeMs = ORPHAN_AGE_MS): Promise<{ requeued: number; failed: number }> {
+    const { store, queue, log } = this.#deps;
+    let requeued = 0;
+    let failed = 0;
+    for (const task of await store.withStatus(['QUEUED', 'PROCESSING'])) {
+      if (Date.now() - task.updatedAt < minAgeMs || (await queue.has(task.id))) continue;
+      const work: Work = { taskId: task.id, client: task.owner ?? 'anonymous' };
+      if (task.bingRequestId && task.account && Date.now() < task.deadlineAt) {
+        await queue.enqueue(work);
+        requeued++;
+      } else {
+        const message = task.bingRequestId
+          ? 'The generation passed its deadline while no instance ran it.'
+          : 'The instance that took this generation stopped before Bing confirmed it. It may not have been created; submit it again.';
+        await this.#fail(task, new ServiceError(task.bingRequestId ? 'TIMEOUT' : 'UPSTREAM', message));
+        failed++;
+      }
+    }
+    if (requeued + failed > 0) log.info({ requeued, failed }, 'settled generations that had lost their job');
+    return { requeued, failed };
   }
 
   /** One attempt at a queued generation, on whichever instance took its job. */

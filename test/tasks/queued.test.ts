@@ -9,6 +9,7 @@ import { TaskEvents } from '../../src/tasks/events.js';
 import { MemoryTaskStore } from '../../src/tasks/memory-store.js';
 import { QueuedGenerations } from '../../src/tasks/queued.js';
 import type { Attempt, GenerationQueue, RunAttempt, Work } from '../../src/tasks/queue.js';
+import type { Task } from '../../src/tasks/task.js';
 
 interface SavedJob {
   work: Work;
@@ -45,6 +46,9 @@ class InlineQueue implements GenerationQueue {
       submitted: async (requestId, account) => void Object.assign(job, { requestId, account }),
     };
     return this.run!(job.work, attempt);
+  }
+  async has(taskId: string) {
+    return this.jobs.has(taskId);
   }
   async withdraw(work: Work) {
     return this.paused && this.jobs.delete(work.taskId);
@@ -172,6 +176,21 @@ describe('queued generations', () => {
     await expect(queued.createImage(image, caller, 10)).rejects.toMatchObject({ code: 'TIMEOUT' });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(client.submits).toEqual([]);
+  });
+
+  it('settles unfinished tasks that lost their job: queued again with a Bing id, failed without one', async () => {
+    const { store, queue, queued } = setup();
+    const left = (over: Partial<Task>) =>
+      ({ kind: 'VIDEO', prompt: 'p', revisedPrompt: null, model: null, aspect: 'LANDSCAPE', account: 'acct', images: [], video: null, error: null, errorCode: null, createdAt: 1, updatedAt: 1, completedAt: null, deadlineAt: Date.now() + 60_000, owner: null, ...over }) as Task;
+    store.insert(left({ id: 'with-id', bingRequestId: '1-9', status: 'PROCESSING' }));
+    store.insert(left({ id: 'without', bingRequestId: null, status: 'QUEUED' }));
+    store.insert(left({ id: 'young', bingRequestId: null, status: 'QUEUED', updatedAt: Date.now() }));
+    queue.paused = true;
+    expect(await queued.reconcile()).toEqual({ requeued: 1, failed: 1 });
+    expect([...queue.jobs.keys()]).toEqual(['with-id']);
+    expect(store.get('without')).toMatchObject({ status: 'FAILED', errorCode: 'UPSTREAM' });
+    expect(store.get('young')?.status).toBe('QUEUED');
+    expect(await queued.reconcile()).toEqual({ requeued: 0, failed: 0 });
   });
 
   it('leaves a task as it is when its instance stops mid-poll, for the next attempt', async () => {
