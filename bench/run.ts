@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions, Benchmark, Goal, Measurement } from './benchmark.js';
+import { clusterBenchmark } from './cluster.js';
 import { clusterStoreBenchmark } from './cluster-store.js';
 import { coldStartBenchmark } from './cold-start.js';
 import { fanoutBenchmark } from './fanout.js';
@@ -17,7 +18,7 @@ import { ROOT } from './processes.js';
 import { machine, markdownGoals, markdownTable, medianOf, tables, textGoals, textTable } from './report.js';
 import { schedulesBenchmark } from './schedules.js';
 
-const ALL: Benchmark[] = [schedulesBenchmark, overheadBenchmark, fanoutBenchmark, heldBenchmark, coldStartBenchmark, clusterStoreBenchmark];
+const ALL: Benchmark[] = [schedulesBenchmark, overheadBenchmark, fanoutBenchmark, heldBenchmark, coldStartBenchmark, clusterStoreBenchmark, clusterBenchmark];
 
 interface Outcome {
   benchmark: Benchmark;
