@@ -113,6 +113,8 @@ export class ClusterJobs implements GenerationQueue {
       stalledInterval: Math.max(1_000, Math.round(this.#options.lockMs / 2)),
       // A job is resumed after each takeover; its deadline, not a count, ends it.
       maxStalledCount: 1_000,
+      // The idle worker's long poll, in seconds: a job the stalled check moved back is seen within it.
+      drainDelay: Math.min(5, Math.max(1, Math.round(this.#options.lockMs / 2_000))),
       autorun: true,
     });
     worker.on('error', (error) => this.#options.log.debug({ error: redisMessage(error) }, 'generation worker: Redis error'));
