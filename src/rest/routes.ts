@@ -3,8 +3,7 @@
  * read the request, call the service, shape the answer.
  */
 import type { IncomingMessage } from 'node:http';
-import { ApiKeys } from '../auth/api-keys.js';
-import { Authenticator } from '../auth/caller.js';
+import type { Authenticator } from '../auth/caller.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { OPTIONS } from '../tasks/options.js';
@@ -14,14 +13,15 @@ import { readFields } from './body.js';
 import { callerOf } from './caller.js';
 import { OPENAPI } from './openapi.js';
 import { readProject } from './project.js';
+import { ImageRequest, VideoRequest, validated } from './schemas.js';
 import { failure, success, type Reply } from './reply.js';
 
 export interface RestDeps {
   service: TaskService;
   config: Config;
   log: Logger;
-  /** The server's authenticator; without one, REST builds its own from the same config. */
-  auth?: Authenticator;
+  /** The server's authenticator, the same one GraphQL uses. */
+  auth: Authenticator;
 }
 
 export interface Route {
@@ -56,7 +56,7 @@ function taskView(task: Task) {
     id: task.id,
     status: STATUS[task.status],
     prompt: task.prompt,
-    video: task.video,
+    video: task.kind === 'VIDEO' ? task.video : null,
     error: task.error,
     createdAt: iso(task.createdAt),
     completedAt: iso(task.completedAt),
@@ -69,7 +69,7 @@ const taskNotFound = () => failure(404, 'invalid_request_error', 'Task not found
 export function createRoutes({ service, config, auth }: RestDeps): Route[] {
   const project = readProject();
   // Only the generations and the tasks need a key (when keys are on): the rest is public, as /health must be for probes.
-  const caller = callerOf(auth ?? new Authenticator(ApiKeys.from(config.auth.keys, config.auth.keysFile), config.auth.trustProxy));
+  const caller = callerOf(auth);
   const info = { name: project.name, version: project.version, repository: project.repository, endpoints: ENDPOINTS };
 
   return [
@@ -82,8 +82,8 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
     {
       method: 'GET',
       pattern: /^\/health$/i,
-      handle: () => {
-        const health = service.health();
+      handle: async () => {
+        const health = await service.health();
         return success({
           status: 'ok',
           cookie: health.cookieSet ? 'set' : 'not set',
@@ -103,12 +103,12 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
       pattern: /^\/create\/image$/i,
       handle: async (req) => {
         const who = caller(req);
-        const body = await readFields(req, config.http.maxBodyBytes);
-        const task = await service.createImage({ query: body.query, model: body.model, aspect: body.aspect }, who);
+        const body = validated(ImageRequest, await readFields(req, config.http.maxBodyBytes));
+        const task = await service.createImage(body, who);
         return success({
           images: task.images,
           prompt: task.revisedPrompt ?? task.prompt,
-          model: task.model ?? 'DALLE',
+          model: task.model,
           aspect: task.aspect,
           taskId: task.id,
         });
@@ -119,15 +119,15 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
       pattern: /^\/create\/video$/i,
       handle: async (req) => {
         const who = caller(req);
-        const body = await readFields(req, config.http.maxBodyBytes);
-        const task = await service.createVideo({ query: body.query, aspect: body.aspect }, who);
+        const body = validated(VideoRequest, await readFields(req, config.http.maxBodyBytes));
+        const task = await service.createVideo(body, who);
         return success({ taskId: task.id, prompt: task.prompt });
       },
     },
     {
       method: 'GET',
       pattern: /^\/task\/([^/]+)$/i,
-      handle: (req, [raw = '']) => {
+      handle: async (req, [raw = '']) => {
         const who = caller(req);
         let id: string;
         try {
@@ -135,7 +135,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
         } catch {
           return taskNotFound();
         }
-        const task = service.getTask(id, who);
+        const task = await service.getTask(id, who);
         return task ? success(taskView(task)) : taskNotFound();
       },
     },

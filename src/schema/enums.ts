@@ -1,5 +1,4 @@
-import { BING_ERROR_CODES } from '../bing/errors.js';
-import { IMAGE_ASPECT_NAMES, IMAGE_MODEL_NAMES, VIDEO_ASPECT_NAMES } from '../bing/protocol.js';
+import { ERROR_CODES, IMAGE_ASPECT_NAMES, IMAGE_MODEL_NAMES, VIDEO_ASPECT_NAMES } from '../tasks/task.js';
 import { builder } from './builder.js';
 
 export const ImageModelEnum = builder.enumType('ImageModel', {
@@ -28,7 +27,7 @@ export const TaskStatusEnum = builder.enumType('TaskStatus', {
 export const TaskKindEnum = builder.enumType('TaskKind', { values: ['IMAGE', 'VIDEO'] as const });
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
-  values: [...BING_ERROR_CODES, 'NOT_FOUND', 'INTERNAL', 'UNAVAILABLE'] as const,
+  values: ERROR_CODES,
 });
 
 export const SessionStateEnum = builder.enumType('SessionState', {

@@ -2,20 +2,20 @@
  * The one validation of what callers send, shared by GraphQL and REST: prompts, model and aspect names
  * or numbers. Errors name the field and the values it accepts.
  */
-import type { ImageAspect, ImageModel, VideoAspect } from '../bing/protocol.js';
 import { invalid } from './errors.js';
 import { OPTIONS } from './options.js';
+import {
+  DEFAULT_IMAGE_ASPECT,
+  DEFAULT_IMAGE_MODEL,
+  DEFAULT_VIDEO_ASPECT,
+  type ImageAspect,
+  type ImageInput,
+  type ImageModel,
+  type VideoAspect,
+  type VideoInput,
+} from './task.js';
 
-export interface ImageInput {
-  prompt: string;
-  model: ImageModel;
-  aspect: ImageAspect;
-}
-
-export interface VideoInput {
-  prompt: string;
-  aspect: VideoAspect;
-}
+export type { ImageInput, VideoInput };
 
 // C0 and C1 control characters; tabs and line breaks become spaces first.
 // eslint-disable-next-line no-control-regex
@@ -59,14 +59,14 @@ function byNameOrValue<Name extends string>(
 export function parseImageInput(input: { query?: unknown; model?: unknown; aspect?: unknown }, maxPromptLength: number): ImageInput {
   return {
     prompt: parsePrompt(input.query, maxPromptLength),
-    model: byNameOrValue<ImageModel>('model', input.model, OPTIONS.models, 'DALLE'),
-    aspect: byNameOrValue<ImageAspect>('aspect', input.aspect, OPTIONS.aspects, 'SQUARE'),
+    model: byNameOrValue<ImageModel>('model', input.model, OPTIONS.models, DEFAULT_IMAGE_MODEL),
+    aspect: byNameOrValue<ImageAspect>('aspect', input.aspect, OPTIONS.aspects, DEFAULT_IMAGE_ASPECT),
   };
 }
 
 export function parseVideoInput(input: { query?: unknown; aspect?: unknown }, maxPromptLength: number): VideoInput {
   return {
     prompt: parsePrompt(input.query, maxPromptLength),
-    aspect: byNameOrValue<VideoAspect>('aspect', input.aspect, OPTIONS.videoAspects, 'PORTRAIT'),
+    aspect: byNameOrValue<VideoAspect>('aspect', input.aspect, OPTIONS.videoAspects, DEFAULT_VIDEO_ASPECT),
   };
 }

@@ -1,0 +1,45 @@
+/**
+ * The port the service drives generations through. The Bing client fills it (bing-generations.ts);
+ * unit tests fill it with a fake. Failures are GenerationErrors; an abort through `signal` may reject
+ * with anything.
+ */
+import type { ImageInput, VideoInput } from './task.js';
+
+export type SessionState = 'active' | 'inactive' | 'expired';
+
+/** The steps the service records; a source may report more, which the service ignores. */
+export type GenerationEvent = { type: 'submitted'; requestId: string; account: string; at: number } | { type: string };
+
+export interface GenerationWatch {
+  signal?: AbortSignal | undefined;
+  onEvent?: ((event: GenerationEvent) => void) | undefined;
+}
+
+export interface Submitted {
+  requestId: string;
+  /** The fingerprint of the account it was submitted with: the same account must poll it. */
+  account: string;
+  submittedAt: number;
+}
+
+export interface Resume extends Submitted {
+  deadlineAt: number;
+}
+
+export interface ImageOutcome {
+  images: string[];
+  revisedPrompt: string | null;
+}
+
+export interface VideoOutcome {
+  url: string;
+}
+
+export interface Generations {
+  submitImage(input: ImageInput, watch: GenerationWatch): Promise<Submitted>;
+  waitForImage(input: ImageInput, submitted: Resume, watch: GenerationWatch): Promise<ImageOutcome>;
+  submitVideo(input: VideoInput, watch: GenerationWatch): Promise<Submitted>;
+  waitForVideo(input: VideoInput, submitted: Resume, watch: GenerationWatch): Promise<VideoOutcome>;
+  cookieSet(): boolean;
+  session(): SessionState;
+}
