@@ -9,7 +9,7 @@ import path from 'node:path';
 import { boundedConnection } from '../src/cluster/redis.js';
 import { RedisTaskStore } from '../src/cluster/task-store.js';
 import { SqliteTaskStore } from '../src/tasks/sqlite-store.js';
-import type { Task } from '../src/tasks/task.js';
+import type { ImageTask, Task } from '../src/tasks/task.js';
 import { startRedis } from '../test/cluster/redis-server.js';
 import { measure, type BenchOptions, type Benchmark, type Goal, type Measurement, type RunResult } from './benchmark.js';
 import { percentile } from './stats.js';
@@ -33,10 +33,10 @@ function lifeOf(index: number, run: number): Task[] {
   const base = {
     id, kind: 'IMAGE', prompt: `a lighthouse on a cliff at dusk, oil painting, number ${index}`, revisedPrompt: null,
     model: 'DALLE', aspect: 'SQUARE', bingRequestId: null, account: null, status: 'PROCESSING', images: [],
-    video: null, error: null, errorCode: null, createdAt: now, updatedAt: now, completedAt: null,
+    error: null, errorCode: null, createdAt: now, updatedAt: now, completedAt: null,
     deadlineAt: now + 300_000, owner: 'key-1',
-  } as unknown as Task;
-  const submitted = { ...base, bingRequestId: `1-${'0'.repeat(32)}`, account: 'abcdef123456', updatedAt: now + 1 };
+  } as ImageTask;
+  const submitted: ImageTask = { ...base, bingRequestId: `1-${'0'.repeat(32)}`, account: 'abcdef123456', updatedAt: now + 1 };
   const images = Array.from({ length: 4 }, (_, i) => `https://tse1.mm.bing.net/th/id/OIG${i}.${id}?pid=ImgGn`);
   return [
     base,

@@ -1,31 +1,38 @@
 /**
  * Task changes across instances: published on a Redis channel per task, read through Yoga's Redis event
  * target, which holds one SUBSCRIBE per task however many local subscribers watch it and drops it with the
- * last one. A watcher sees the current state first, then each newer change, ending after a terminal state.
+ * last one. A subscription resolves once Redis confirmed it, so whatever is published after that is seen;
+ * after an outage it reads the task again, since changes published meanwhile were lost.
  */
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { isTerminal, type Task } from '../tasks/task.js';
+import type { TaskEvents, TaskSubscription } from '../tasks/events.js';
+import type { Task } from '../tasks/task.js';
 import { redisMessage } from './redis.js';
 
 type Listener = (event: Event & { detail?: unknown }) => void;
 
-export class RedisTaskEvents {
+export class RedisTaskEvents implements TaskEvents {
   readonly #publisher: Redis;
   readonly #subscriber: Redis;
   readonly #prefix: string;
   readonly #log: Logger;
+  readonly #current: (id: string) => Promise<Task | undefined>;
   readonly #target: ReturnType<typeof createRedisEventTarget>;
-  /** Each open watch's way to read the task again, after Redis came back (changes may have been missed). */
+  /** Each open subscription's way to read its task again, after Redis came back. */
   readonly #resyncs = new Set<() => void>();
   #reconnecting = false;
 
-  /** `publisher` fails fast; `subscriber` waits for Redis and resubscribes by itself after an outage. */
-  constructor(publisher: Redis, subscriber: Redis, prefix: string, log: Logger) {
+  /**
+   * `publisher` fails fast; `subscriber` waits for Redis and resubscribes by itself after an outage;
+   * `current` reads a task from the shared store.
+   */
+  constructor(publisher: Redis, subscriber: Redis, prefix: string, current: (id: string) => Promise<Task | undefined>, log: Logger) {
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     this.#prefix = prefix;
+    this.#current = current;
     this.#log = log;
     // The event target subscribes without waiting for the answer; a rejection (the connection closing at
     // stop) would be unhandled, so its calls go through this adapter, which reports it instead.
@@ -61,39 +68,55 @@ export class RedisTaskEvents {
   }
 
   /**
-   * The current state first, then every newer change, ending after a terminal state. `current` is read once
-   * the subscription is confirmed by Redis, so no change falls between the two; older states arriving late are
-   * skipped by their `updatedAt`.
+   * Resolves once Redis confirmed the subscription. Yields each newer state of the task; a state older than
+   * one already yielded (a late delivery) is skipped.
    */
-  async *watch(id: string, current: () => Promise<Task | undefined> | Task | undefined): AsyncGenerator<Task> {
+  async subscribe(id: string): Promise<TaskSubscription> {
     const topic = this.#topic(id);
     const pending: Array<Task | Promise<Task | undefined>> = [];
     let wake: (() => void) | undefined;
+    let closed = false;
     const push = (item: Task | Promise<Task | undefined>) => {
       pending.push(item);
       wake?.();
     };
     const listener: Listener = (event) => push(event.detail as Task);
-    const resync = () => push(Promise.resolve(current()).catch(() => undefined));
+    const resync = () => push(this.#current(id).catch(() => undefined));
     this.#target.addEventListener(topic, listener);
     this.#resyncs.add(resync);
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      this.#resyncs.delete(resync);
+      this.#target.removeEventListener(topic, listener);
+      wake?.();
+    };
     try {
       // A second SUBSCRIBE on the same connection answers after the event target's own: the subscription is live.
       await this.#subscriber.subscribe(topic);
-      let last = await current();
-      if (!last) return;
-      yield last;
-      while (!isTerminal(last.status)) {
-        while (pending.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        const next = await pending.shift();
-        if (!next || next.updatedAt < last.updatedAt || JSON.stringify(next) === JSON.stringify(last)) continue;
-        last = next;
-        yield next;
-      }
-    } finally {
-      this.#resyncs.delete(resync);
-      this.#target.removeEventListener(topic, listener);
+    } catch (error) {
+      await close();
+      throw error;
     }
+    return {
+      close,
+      async *[Symbol.asyncIterator]() {
+        let newest = Number.NEGATIVE_INFINITY;
+        while (!closed) {
+          if (pending.length === 0) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+            continue;
+          }
+          const task = await pending.shift();
+          if (!task || task.updatedAt < newest) continue;
+          newest = task.updatedAt;
+          yield task;
+        }
+      },
+    };
   }
+
+  /** Subscriptions end with their watchers; the connections belong to the cluster. */
+  async close(): Promise<void> {}
 }

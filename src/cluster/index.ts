@@ -28,6 +28,24 @@ export interface Readiness {
 /** How long a store call may wait for Redis to come back before it fails with UNAVAILABLE. */
 const STORE_DEADLINE_MS = 10_000;
 const PING_TIMEOUT_MS = 1_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Resolves true once `connection` is ready (connecting it if nothing has yet), false after `ms`. */
+function whenReady(connection: Redis, ms: number): Promise<boolean> {
+  if (connection.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      connection.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    connection.on('ready', onReady);
+    // Already connecting when a command was sent before this; ioredis then refuses a second connect.
+    if (connection.status === 'wait') connection.connect().catch(() => undefined);
+  });
+}
 
 export class Cluster {
   readonly store: RedisTaskStore;
@@ -60,14 +78,18 @@ export class Cluster {
       });
     }
     this.store = new RedisTaskStore(store, options.prefix);
-    this.events = new RedisTaskEvents(this.#commands, subscriber, options.prefix, options.log);
+    this.events = new RedisTaskEvents(this.#commands, subscriber, options.prefix, (id) => this.store.get(id), options.log);
     this.queue = new ClusterJobs(this.#commands, worker, { prefix: options.prefix, limits: options.limits, lockMs: options.lockMs, log: options.log });
   }
 
-  /** Connects every connection. A Redis that is away at start is not fatal: each keeps trying, and /readyz says so. */
+  /**
+   * Connects every connection and waits until each is ready. A Redis that is away at start is not fatal:
+   * each connection keeps trying, new generations fail with UNAVAILABLE meanwhile, and /readyz says so.
+   */
   async connect(): Promise<void> {
-    const results = await Promise.allSettled(this.#connections.map((connection) => connection.connect()));
-    if (results.every((result) => result.status === 'fulfilled')) await this.#checkSettings();
+    const ready = await Promise.all(this.#connections.map((connection) => whenReady(connection, CONNECT_TIMEOUT_MS)));
+    if (ready.every(Boolean)) await this.#checkSettings();
+    else this.#log.warn('Redis cannot be reached at start; the instance keeps trying, and takes new generations once it is back');
   }
 
   /** A Redis that would lose acknowledged tasks or evict queue keys is worth a warning at start. */

@@ -34,7 +34,8 @@ export class ClusterJobs implements GenerationQueue {
   readonly #waiting: Redis;
   readonly #options: JobsOptions;
   readonly #limits: ClusterLimits;
-  readonly #queue: Queue<JobData>;
+  /** Opened once the connection is ready (BullMQ's set-up fails for good on a connection that is not). */
+  #queue: Promise<Queue<JobData>> | undefined;
   #worker: Worker<JobData> | undefined;
   /** The running attempts' stop switches: a stop hands each job back. */
   readonly #running = new Set<AbortController>();
@@ -45,9 +46,27 @@ export class ClusterJobs implements GenerationQueue {
     this.#waiting = waiting;
     this.#options = options;
     this.#limits = new ClusterLimits(commands, options.prefix, options.limits);
-    this.#queue = new Queue<JobData>(QUEUE, { connection: commands, prefix: options.prefix, skipWaitingForReady: true });
-    // The connections report an outage once; these repeat it on every retry, so they stay at debug.
-    this.#queue.on('error', (error) => options.log.debug({ error: redisMessage(error) }, 'generation queue: Redis error'));
+  }
+
+  /** The queue, opened on first use; UNAVAILABLE while Redis cannot be reached. */
+  #open(): Promise<Queue<JobData>> {
+    if (this.#commands.status !== 'ready') return Promise.reject(unavailable(new Error(`Redis connection ${this.#commands.status}`)));
+    this.#queue ??= (async () => {
+      const queue = new Queue<JobData>(QUEUE, { connection: this.#commands, prefix: this.#options.prefix });
+      // The connections report an outage once; this repeats it on every retry, so it stays at debug.
+      queue.on('error', (error) => this.#options.log.debug({ error: redisMessage(error) }, 'generation queue: Redis error'));
+      try {
+        await queue.waitUntilReady();
+        // Kept in Redis for every instance; set by each, so a changed BING_MAX_IN_FLIGHT takes effect.
+        await queue.setGlobalConcurrency(this.#options.limits.inFlight);
+        return queue;
+      } catch (error) {
+        this.#queue = undefined;
+        await queue.close().catch(() => undefined);
+        throw unavailable(error);
+      }
+    })();
+    return this.#queue;
   }
 
   admit(work: Work, deadlineAt: number): Promise<{ slotFree: boolean }> {
@@ -56,7 +75,7 @@ export class ClusterJobs implements GenerationQueue {
 
   async enqueue(work: Work): Promise<void> {
     try {
-      await this.#queue.add('generate', { taskId: work.taskId, client: work.client }, {
+      await (await this.#open()).add('generate', { taskId: work.taskId, client: work.client }, {
         jobId: work.taskId,
         removeOnComplete: true,
         removeOnFail: { count: 1_000 },
@@ -69,7 +88,7 @@ export class ClusterJobs implements GenerationQueue {
   }
 
   async has(taskId: string): Promise<boolean> {
-    const job = await this.#queue.getJob(taskId);
+    const job = await (await this.#open()).getJob(taskId);
     if (!job) return false;
     const state = await job.getState();
     return state !== 'completed' && state !== 'failed' && state !== 'unknown';
@@ -77,12 +96,13 @@ export class ClusterJobs implements GenerationQueue {
 
   async withdraw(work: Work): Promise<boolean> {
     try {
-      const job = await this.#queue.getJob(work.taskId);
+      const queue = await this.#open();
+      const job = await queue.getJob(work.taskId);
       if (!job) return false;
       const state = await job.getState();
       if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') return false;
       // Refused (0) when a worker locked it between the two reads.
-      return (await this.#queue.remove(work.taskId)) === 1;
+      return (await queue.remove(work.taskId)) === 1;
     } catch {
       return false;
     }
@@ -100,7 +120,7 @@ export class ClusterJobs implements GenerationQueue {
   async start(run: RunAttempt): Promise<void> {
     const { inFlight } = this.#options.limits;
     try {
-      await this.#queue.setGlobalConcurrency(inFlight);
+      await this.#open();
     } catch (error) {
       // Redis is away at start: the worker waits for it, and the next start sets it.
       this.#options.log.warn({ error: redisMessage(error) }, 'could not set the cluster-wide generation limit yet');
@@ -159,7 +179,8 @@ export class ClusterJobs implements GenerationQueue {
       const closed = worker?.close();
       for (const stop of this.#running) stop.abort(new Error('The server is stopping.'));
       await closed;
-      await this.#queue.close();
+      const queue = await this.#queue?.catch(() => undefined);
+      await queue?.close();
     })();
     // A worker without Redis cannot hand its jobs back: their locks lapse, and another instance takes them.
     let timer: NodeJS.Timeout | undefined;

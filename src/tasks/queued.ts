@@ -6,15 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { BingClient, GenerationEvent, Submitted } from '../bing/client.js';
 import { clientOf } from './admission.js';
 import { ServiceError } from './errors.js';
-import type { TaskEvents } from './events.js';
-import type { ImageInput, VideoInput } from './input.js';
+import { watchTask, type TaskEvents } from './events.js';
+import type { GenerationEvent, Generations, Submitted } from './generations.js';
 import type { Attempt, GenerationQueue, Work } from './queue.js';
-import type { Caller } from './service.js';
+import type { TaskRecord } from './record.js';
 import type { TaskStore } from './store.js';
-import { isTerminal, type Task, type TaskKind } from './task.js';
+import { isTerminal, type Caller, type ImageInput, type ImageTask, type Task, type TaskChange, type VideoInput, type VideoTask } from './task.js';
 
 /** The creating request waits this much past the deadline for the worker's own TIMEOUT before it gives up. */
 const DEADLINE_GRACE_MS = 5_000;
@@ -22,9 +21,10 @@ const DEADLINE_GRACE_MS = 5_000;
 const ORPHAN_AGE_MS = 60_000;
 
 export interface QueuedDeps {
-  client: Pick<BingClient, 'submitImage' | 'submitVideo' | 'waitForImage' | 'waitForVideo'>;
+  generations: Pick<Generations, 'submitImage' | 'submitVideo' | 'waitForImage' | 'waitForVideo'>;
   store: TaskStore;
   events: TaskEvents;
+  record: TaskRecord;
   queue: GenerationQueue;
   log: Logger;
   /** Aborts when this instance stops: the requests waiting here let go (the work goes on elsewhere). */
@@ -37,38 +37,57 @@ type Input = { kind: 'IMAGE'; input: ImageInput } | { kind: 'VIDEO'; input: Vide
 
 export class QueuedGenerations {
   readonly #deps: QueuedDeps;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(deps: QueuedDeps) {
     this.#deps = deps;
   }
 
+  /** Settles tasks that lost their job now and every `periodMs`, on one instance of the cluster each time. */
+  start(periodMs: number): void {
+    const period = Math.max(ORPHAN_AGE_MS, periodMs);
+    const settle = async () => {
+      try {
+        if (await this.#deps.queue.lead('reconcile', Math.round(period * 0.9))) await this.reconcile();
+      } catch (error) {
+        this.#deps.log.warn({ err: error }, 'settling generations that lost their job failed; the next round tries again');
+      }
+    };
+    void settle();
+    this.#timer = setInterval(() => void settle(), period);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
   /** Admits, records and queues an image; resolves with the finished task (COMPLETED; failures throw). */
-  async createImage(input: ImageInput, caller: Caller, deadlineMs: number): Promise<Task> {
+  async createImage(input: ImageInput, caller: Caller, deadlineMs: number): Promise<ImageTask> {
     const task = await this.#create({ kind: 'IMAGE', input }, caller, deadlineMs, (t) => isTerminal(t.status), true);
-    return outcome(task);
+    return outcome(task) as ImageTask;
   }
 
   /** Resolves once Bing accepted the video (or refused it: that throws), or at once with a QUEUED task when no slot is free. */
-  async createVideo(input: VideoInput, caller: Caller, deadlineMs: number): Promise<Task> {
+  async createVideo(input: VideoInput, caller: Caller, deadlineMs: number): Promise<VideoTask> {
     const task = await this.#create({ kind: 'VIDEO', input }, caller, deadlineMs, (t) => t.bingRequestId !== null || isTerminal(t.status), false);
-    return outcome(task);
+    return outcome(task) as VideoTask;
   }
 
   async #create(request: Input, caller: Caller, deadlineMs: number, answered: (task: Task) => boolean, waitWhenQueued: boolean): Promise<Task> {
-    const { store, events, queue } = this.#deps;
+    const { store, events, queue, record } = this.#deps;
     const now = Date.now();
     const task = newTask(request, caller, now, now + deadlineMs);
     const work: Work = { taskId: task.id, client: clientOf(caller) };
     const { slotFree } = await queue.admit(work, task.deadlineAt);
     try {
-      await store.insert(task);
+      await record.create(task);
     } catch (error) {
       await queue.finished(work);
       throw ServiceError.from(error);
     }
-    await events.publish(task);
     // Subscribed before the job is queued, so no step of the worker can be missed.
-    const watching = events.watch(task.id, () => store.get(task.id));
+    const watching = watchTask(events, task.id, () => store.get(task.id));
     try {
       await watching.next();
       try {
@@ -205,44 +224,36 @@ export class QueuedGenerations {
   }
 
   async #submit(task: Task, attempt: Attempt): Promise<Submitted> {
-    const { client } = this.#deps;
+    const { generations } = this.#deps;
     // Saved on the job the moment Bing accepted, before the client's submit has even returned.
     let saving: Promise<void> = Promise.resolve();
     const watch = {
       signal: attempt.signal,
       onEvent: (event: GenerationEvent) => {
-        if (event.type === 'submitted') saving = attempt.submitted(event.requestId, event.account);
+        if (event.type === 'submitted' && 'requestId' in event) saving = attempt.submitted(event.requestId, event.account);
       },
     };
     const submitted =
-      task.kind === 'VIDEO'
-        ? await client.submitVideo(videoInput(task), watch)
-        : await client.submitImage(imageInput(task), watch);
+      task.kind === 'VIDEO' ? await generations.submitVideo(videoInput(task), watch) : await generations.submitImage(imageInput(task), watch);
     await saving;
     return submitted;
   }
 
   async #wait(task: Task, submitted: Submitted, attempt: Attempt): Promise<void> {
-    const { client } = this.#deps;
+    const { generations } = this.#deps;
     const resume = { ...submitted, deadlineAt: task.deadlineAt };
     const watch = { signal: attempt.signal };
     if (task.kind === 'VIDEO') {
-      const result = await client.waitForVideo(videoInput(task), resume, watch);
+      const result = await generations.waitForVideo(videoInput(task), resume, watch);
       await this.#save(task, { status: 'COMPLETED', video: result.url });
     } else {
-      const result = await client.waitForImage(imageInput(task), resume, watch);
+      const result = await generations.waitForImage(imageInput(task), resume, watch);
       await this.#save(task, { status: 'COMPLETED', images: result.images, revisedPrompt: result.revisedPrompt });
     }
   }
 
-  async #save(task: Task, change: Partial<Task>): Promise<Task> {
-    const { store, events } = this.#deps;
-    const current = (await store.get(task.id)) ?? task;
-    const next: Task = { ...current, ...change, updatedAt: Math.max(Date.now(), current.updatedAt + 1) };
-    if (isTerminal(next.status) && next.completedAt === null) next.completedAt = next.updatedAt;
-    await store.update(next);
-    await events.publish(next);
-    return next;
+  #save(task: Task, change: TaskChange): Promise<Task> {
+    return this.#deps.record.change(task, change);
   }
 
   async #fail(task: Task, error: unknown): Promise<void> {
@@ -260,18 +271,12 @@ function outcome(task: Task): Task {
 }
 
 function newTask(request: Input, caller: Caller, now: number, deadlineAt: number): Task {
-  return {
+  const base = {
     id: randomUUID(),
-    kind: request.kind satisfies TaskKind,
     prompt: request.input.prompt,
-    revisedPrompt: null,
-    model: request.kind === 'IMAGE' ? request.input.model : null,
-    aspect: request.input.aspect,
     bingRequestId: null,
     account: null,
-    status: 'QUEUED',
-    images: [],
-    video: null,
+    status: 'QUEUED' as const,
     error: null,
     errorCode: null,
     createdAt: now,
@@ -280,12 +285,15 @@ function newTask(request: Input, caller: Caller, now: number, deadlineAt: number
     deadlineAt,
     owner: caller.owner,
   };
+  return request.kind === 'IMAGE'
+    ? { ...base, kind: 'IMAGE', model: request.input.model, aspect: request.input.aspect, images: [], revisedPrompt: null }
+    : { ...base, kind: 'VIDEO', aspect: request.input.aspect, video: null };
 }
 
-function imageInput(task: Task): ImageInput {
-  return { prompt: task.prompt, model: task.model ?? 'DALLE', aspect: task.aspect as ImageInput['aspect'] };
+function imageInput(task: ImageTask): ImageInput {
+  return { prompt: task.prompt, model: task.model, aspect: task.aspect };
 }
 
-function videoInput(task: Task): VideoInput {
-  return { prompt: task.prompt, aspect: task.aspect as VideoInput['aspect'] };
+function videoInput(task: VideoTask): VideoInput {
+  return { prompt: task.prompt, aspect: task.aspect };
 }

@@ -17,6 +17,11 @@ afterEach(async () => {
   deployment = undefined;
 });
 
+/** The statuses in order, each once however many updates it had. */
+function states(statuses: Array<string | undefined>): Array<string | undefined> {
+  return statuses.filter((status, i) => status !== statuses[i - 1]);
+}
+
 /** Which instance's worker runs the task: the one that logged taking it. */
 function runner(instances: ServerProcess[], id: string): ServerProcess | undefined {
   return instances.find((instance) => instance.logs.some((line) => line.msg === 'running generation' && line.taskId === id));
@@ -35,9 +40,10 @@ it('a task created on A is seen on B, over graphql-ws and SSE, through every sta
   const overSse = sse(b.url, 'taskUpdated', id);
   const end = await within(ws.ended, 20_000, 'the subscription on B did not complete');
   expect(end.completed).toBe(true);
-  expect(ws.updates.map((u) => u.status)).toEqual(['QUEUED', 'PROCESSING', 'COMPLETED']);
+  // PROCESSING comes twice when the subscription's fields do not show what changed (the saved Bing id).
+  expect(states(ws.updates.map((u) => u.status))).toEqual(['QUEUED', 'PROCESSING', 'COMPLETED']);
   const sseStatuses = (await overSse).map((event) => event.data?.taskUpdated?.status);
-  expect(sseStatuses).toEqual(['QUEUED', 'PROCESSING', 'COMPLETED']);
+  expect(states(sseStatuses)).toEqual(['QUEUED', 'PROCESSING', 'COMPLETED']);
   expect(ws.updates.at(-1)?.video).toContain('pid=videocreator');
 
   const onA = await readTask(a.url, id);
@@ -85,7 +91,7 @@ it('SIGTERM hands a running video straight to the other instance, without waitin
 });
 
 it('the per-account in-flight limit holds across both instances under a burst', async () => {
-  deployment = await deploy({ BING_MAX_IN_FLIGHT: '2', QUEUE_MAX: '100' });
+  deployment = await deploy({ BING_MAX_IN_FLIGHT: '2', QUEUE_MAX: '100', MAX_IN_FLIGHT_PER_KEY: '100', RATE_LIMIT_PER_MINUTE: '1000' });
   const [a, b] = [await deployment.instance(), await deployment.instance()];
   const mutation = 'mutation ($q: String!) { createImage(input: { query: $q }) { __typename ... on ImageGeneration { images { url } } ... on Error { code message } } }';
   const results = await Promise.all(
@@ -94,9 +100,9 @@ it('the per-account in-flight limit holds across both instances under a burst', 
   expect(results.map((r) => r.data?.createImage.__typename)).toEqual(Array.from({ length: 12 }, () => 'ImageGeneration'));
   expect(deployment.sim.submits()).toHaveLength(12);
   expect(mostAtOnce(deployment.sim)).toBe(2);
-  // Both instances' workers took part.
-  expect(a.logs.some((line) => line.msg === 'running generation')).toBe(true);
-  expect(b.logs.some((line) => line.msg === 'running generation')).toBe(true);
+  // Every generation was run by one of the two workers, whichever instance it was asked of.
+  const ran = [a, b].flatMap((instance) => instance.logs.filter((line) => line.msg === 'running generation'));
+  expect(ran).toHaveLength(12);
 });
 
 it("per-key privacy and the per-key in-flight limit hold across instances", async () => {

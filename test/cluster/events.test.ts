@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { RedisTaskEvents } from '../../src/cluster/events.js';
+import { watchTask } from '../../src/tasks/events.js';
 import { commandConnection, waitingConnection } from '../../src/cluster/redis.js';
 import type { Task } from '../../src/tasks/task.js';
 import { startRedis, type RedisServer } from './redis-server.js';
@@ -25,7 +26,7 @@ afterEach(() => {
   for (const connection of connections.splice(0)) connection.disconnect();
 });
 
-async function instance(prefix = 'e'): Promise<{ events: RedisTaskEvents; subscriber: Redis; publisher: Redis }> {
+async function instance(prefix = 'e', current: (id: string) => Promise<Task | undefined> = async () => undefined): Promise<{ events: RedisTaskEvents; subscriber: Redis; publisher: Redis }> {
   const settings = { url: server.url, prefix };
   const publisher = commandConnection(settings);
   const subscriber = waitingConnection(settings);
@@ -34,7 +35,7 @@ async function instance(prefix = 'e'): Promise<{ events: RedisTaskEvents; subscr
     connections.push(c);
   }
   await Promise.all([publisher.connect(), subscriber.connect()]);
-  return { events: new RedisTaskEvents(publisher, subscriber, prefix, log), subscriber, publisher };
+  return { events: new RedisTaskEvents(publisher, subscriber, prefix, current, log), subscriber, publisher };
 }
 
 function task(status: Task['status'], updatedAt: number, id = 't1'): Task {
@@ -55,7 +56,7 @@ it("sees another instance's changes after the current state, skips stale ones, e
   let stored = task('QUEUED', 1);
   const seen: string[] = [];
   const watching = (async () => {
-    for await (const t of b.events.watch('t1', () => stored)) seen.push(`${t.status}@${t.updatedAt}`);
+    for await (const t of watchTask(b.events, 't1', async () => stored)) seen.push(`${t.status}@${t.updatedAt}`);
   })();
   await expect.poll(() => channels(a.publisher)).toEqual(['e:task:t1']);
   await a.events.publish(task('QUEUED', 1)); // the same state again: not repeated
@@ -70,7 +71,7 @@ it("sees another instance's changes after the current state, skips stale ones, e
 
 it('holds one Redis subscription per task for any number of watchers, and ends at once for a finished task', async () => {
   const a = await instance('one');
-  const watchers = Array.from({ length: 20 }, () => a.events.watch('t2', () => task('PROCESSING', 1, 't2')));
+  const watchers = Array.from({ length: 20 }, () => watchTask(a.events, 't2', async () => task('PROCESSING', 1, 't2')));
   const firsts = await Promise.all(watchers.map((w) => w.next()));
   expect(firsts.every((r) => r.value?.status === 'PROCESSING')).toBe(true);
   expect(await channels(a.publisher)).toEqual(['one:task:t2']);
@@ -84,17 +85,17 @@ it('holds one Redis subscription per task for any number of watchers, and ends a
   await expect.poll(() => channels(a.publisher)).toEqual([]);
 
   const done: string[] = [];
-  for await (const t of a.events.watch('t3', () => task('COMPLETED', 5, 't3'))) done.push(t.status);
+  for await (const t of watchTask(a.events, 't3', async () => task('COMPLETED', 5, 't3'))) done.push(t.status);
   expect(done).toEqual(['COMPLETED']);
   const none: string[] = [];
-  for await (const t of a.events.watch('t4', () => undefined)) none.push(t.status);
+  for await (const t of watchTask(a.events, 't4', async () => undefined)) none.push(t.status);
   expect(none).toEqual([]);
 });
 
 it('reads the current state again when Redis comes back, so a change published during the outage is not missed', async () => {
-  const a = await instance('outage');
   let stored = task('PROCESSING', 1);
-  const watcher = a.events.watch('t1', () => stored);
+  const a = await instance('outage', async () => stored);
+  const watcher = watchTask(a.events, 't1', async () => stored);
   expect((await watcher.next()).value?.status).toBe('PROCESSING');
   const next = watcher.next();
   await server.stop();

@@ -29,7 +29,7 @@ beforeEach(() => {
   store = new RedisTaskStore(redis, `t${++prefixes}`);
 });
 
-function task(over: Partial<Task> = {}): Task {
+function task(over: Record<string, unknown> = {}): Task {
   return {
     id: 'task-1',
     kind: 'IMAGE',
@@ -99,7 +99,7 @@ describe('page', () => {
     memory = new MemoryTaskStore();
     for (const t of [...all].reverse()) {
       await store.insert(t);
-      memory.insert(t);
+      await memory.insert(t);
     }
   });
 
@@ -124,7 +124,7 @@ describe('page', () => {
     { first: 1, owner: 'key-0', kind: 'IMAGE' as const, status: 'QUEUED' as const },
     { first: 100 },
   ])('walks like the memory store: %o', async (query) => {
-    const expected = await walk(query, async (q) => memory.page(q));
+    const expected = await walk(query, (q) => memory.page(q));
     expect(expected.length).toBeGreaterThan(0);
     expect(await walk(query, (q) => store.page(q))).toEqual(expected);
   });
@@ -149,20 +149,20 @@ it('lists and counts by status oldest first, sweeps and caps like the memory sto
   ];
   for (const t of tasks) {
     await store.insert(t);
-    memory.insert(t);
+    await memory.insert(t);
   }
   const live: TaskStatus[] = ['QUEUED', 'PROCESSING'];
-  expect((await store.withStatus(live)).map((t) => t.id)).toEqual(memory.withStatus(live).map((t) => t.id));
+  expect((await store.withStatus(live)).map((t) => t.id)).toEqual((await memory.withStatus(live)).map((t) => t.id));
   expect(await store.countWithStatus(live)).toBe(3);
   expect(await store.countWithStatus(['COMPLETED', 'FAILED'])).toBe(5);
   const ids = async () => (await store.page({ first: 100 })).tasks.map((t) => t.id).sort();
-  const memoryIds = () => memory.page({ first: 100 }).tasks.map((t) => t.id).sort();
+  const memoryIds = async () => (await memory.page({ first: 100 })).tasks.map((t) => t.id).sort();
 
-  expect(await store.deleteFinishedBefore(200)).toBe(memory.deleteFinishedBefore(200));
-  expect(await ids()).toEqual(memoryIds());
-  expect(await store.enforceCap(5)).toBe(memory.enforceCap(5));
-  expect(await ids()).toEqual(memoryIds());
-  expect(await store.enforceCap(0)).toBe(memory.enforceCap(0));
+  expect(await store.deleteFinishedBefore(200)).toBe(await memory.deleteFinishedBefore(200));
+  expect(await ids()).toEqual(await memoryIds());
+  expect(await store.enforceCap(5)).toBe(await memory.enforceCap(5));
+  expect(await ids()).toEqual(await memoryIds());
+  expect(await store.enforceCap(0)).toBe(await memory.enforceCap(0));
   expect(await ids()).toEqual(['p1', 'p2', 'q1']);
 });
 

@@ -5,9 +5,10 @@
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { TaskEvents } from '../../src/tasks/events.js';
+import { LocalTaskEvents } from '../../src/tasks/events.js';
 import { MemoryTaskStore } from '../../src/tasks/memory-store.js';
 import { QueuedGenerations } from '../../src/tasks/queued.js';
+import { TaskRecord } from '../../src/tasks/record.js';
 import type { Attempt, GenerationQueue, RunAttempt, Work } from '../../src/tasks/queue.js';
 import type { Task } from '../../src/tasks/task.js';
 
@@ -103,11 +104,12 @@ function fakeClient() {
 
 function setup() {
   const store = new MemoryTaskStore();
-  const events = new TaskEvents();
+  const events = new LocalTaskEvents();
   const queue = new InlineQueue();
   const client = fakeClient();
   const stopping = new AbortController();
-  const queued = new QueuedGenerations({ client, store, events, queue, log: pino({ level: 'silent' }), stopping: stopping.signal, graceMs: 20 });
+  const record = new TaskRecord(store, events);
+  const queued = new QueuedGenerations({ generations: client, store, events, record, queue, log: pino({ level: 'silent' }), stopping: stopping.signal, graceMs: 20 });
   void queue.start(queued.run);
   return { store, queue, client, queued, stopping };
 }
@@ -124,7 +126,7 @@ describe('queued generations', () => {
     expect(client.submits).toEqual(['a fox']);
     expect(queue.jobs.get(task.id)).toMatchObject({ submitBegun: true, requestId: '1-1', account: 'acct' });
     expect(queue.finishedIds).toEqual([task.id]);
-    expect(store.get(task.id)).toEqual(task);
+    expect(await store.get(task.id)).toEqual(task);
   });
 
   it('answers a video once Bing accepted it, and a QUEUED video at once when no slot is free', async () => {
@@ -148,7 +150,7 @@ describe('queued generations', () => {
     await queue.attempt(accepted.id);
     expect(client.submits).toHaveLength(1);
     expect(client.waits).toEqual(['1-1', '1-1']);
-    expect(store.get(accepted.id)).toMatchObject({ status: 'COMPLETED', video: 'https://example.com/1-1.mp4' });
+    expect(await store.get(accepted.id)).toMatchObject({ status: 'COMPLETED', video: 'https://example.com/1-1.mp4' });
   });
 
   it('never resubmits after a submit that began without Bing confirming it', async () => {
@@ -159,7 +161,7 @@ describe('queued generations', () => {
     queue.jobs.get(task.id)!.submitBegun = true;
     await queue.attempt(task.id);
     expect(client.submits).toEqual([]);
-    expect(store.get(task.id)).toMatchObject({ status: 'FAILED', errorCode: 'UPSTREAM', error: expect.stringContaining('may not have been created') });
+    expect(await store.get(task.id)).toMatchObject({ status: 'FAILED', errorCode: 'UPSTREAM', error: expect.stringContaining('may not have been created') });
     expect(queue.finishedIds).toEqual([task.id]);
   });
 
@@ -169,7 +171,7 @@ describe('queued generations', () => {
     queue.slotFree = false;
     const waiting = await queued.createVideo(video, caller, 0);
     await queue.attempt(waiting.id);
-    expect(store.get(waiting.id)).toMatchObject({ status: 'FAILED', errorCode: 'TIMEOUT' });
+    expect(await store.get(waiting.id)).toMatchObject({ status: 'FAILED', errorCode: 'TIMEOUT' });
 
     // An image whose job is never taken: the creator withdraws it at its deadline (plus grace) and fails it.
     const started = Date.now();
@@ -182,14 +184,14 @@ describe('queued generations', () => {
     const { store, queue, queued } = setup();
     const left = (over: Partial<Task>) =>
       ({ kind: 'VIDEO', prompt: 'p', revisedPrompt: null, model: null, aspect: 'LANDSCAPE', account: 'acct', images: [], video: null, error: null, errorCode: null, createdAt: 1, updatedAt: 1, completedAt: null, deadlineAt: Date.now() + 60_000, owner: null, ...over }) as Task;
-    store.insert(left({ id: 'with-id', bingRequestId: '1-9', status: 'PROCESSING' }));
-    store.insert(left({ id: 'without', bingRequestId: null, status: 'QUEUED' }));
-    store.insert(left({ id: 'young', bingRequestId: null, status: 'QUEUED', updatedAt: Date.now() }));
+    await store.insert(left({ id: 'with-id', bingRequestId: '1-9', status: 'PROCESSING' }));
+    await store.insert(left({ id: 'without', bingRequestId: null, status: 'QUEUED' }));
+    await store.insert(left({ id: 'young', bingRequestId: null, status: 'QUEUED', updatedAt: Date.now() }));
     queue.paused = true;
     expect(await queued.reconcile()).toEqual({ requeued: 1, failed: 1 });
     expect([...queue.jobs.keys()]).toEqual(['with-id']);
-    expect(store.get('without')).toMatchObject({ status: 'FAILED', errorCode: 'UPSTREAM' });
-    expect(store.get('young')?.status).toBe('QUEUED');
+    expect(await store.get('without')).toMatchObject({ status: 'FAILED', errorCode: 'UPSTREAM' });
+    expect((await store.get('young'))?.status).toBe('QUEUED');
     expect(await queued.reconcile()).toEqual({ requeued: 0, failed: 0 });
   });
 
@@ -200,7 +202,7 @@ describe('queued generations', () => {
     queue.stop$.abort();
     await Promise.all(queue.runs);
     expect(queue.jobs.get(accepted.id)).toMatchObject({ submitBegun: true, requestId: '1-1' });
-    expect(store.get(accepted.id)).toMatchObject({ status: 'PROCESSING', bingRequestId: '1-1' });
+    expect(await store.get(accepted.id)).toMatchObject({ status: 'PROCESSING', bingRequestId: '1-1' });
     expect(queue.finishedIds).toEqual([]);
   });
 });
