@@ -11,7 +11,14 @@ import { RedisTaskStore } from '../src/cluster/task-store.js';
 import { SqliteTaskStore } from '../src/tasks/sqlite-store.js';
 import type { ImageTask, Task } from '../src/tasks/task.js';
 import { startRedis } from '../test/cluster/redis-server.js';
-import { measure, type BenchOptions, type Benchmark, type Goal, type Measurement, type RunResult } from './benchmark.js';
+import {
+  measure,
+  type BenchOptions,
+  type Benchmark,
+  type Goal,
+  type Measurement,
+  type RunResult,
+} from './benchmark.js';
 import { percentile } from './stats.js';
 
 const TABLE = 'Task store: one write';
@@ -31,12 +38,30 @@ function lifeOf(index: number, run: number): Task[] {
   const id = `bench-${run}-${index}-${Math.random().toString(36).slice(2)}`;
   const now = Date.now();
   const base = {
-    id, kind: 'IMAGE', prompt: `a lighthouse on a cliff at dusk, oil painting, number ${index}`, revisedPrompt: null,
-    model: 'DALLE', aspect: 'SQUARE', bingRequestId: null, account: null, status: 'PROCESSING', images: [],
-    error: null, errorCode: null, createdAt: now, updatedAt: now, completedAt: null,
-    deadlineAt: now + 300_000, owner: 'key-1',
+    id,
+    kind: 'IMAGE',
+    prompt: `a lighthouse on a cliff at dusk, oil painting, number ${index}`,
+    revisedPrompt: null,
+    model: 'DALLE',
+    aspect: 'SQUARE',
+    bingRequestId: null,
+    account: null,
+    status: 'PROCESSING',
+    images: [],
+    error: null,
+    errorCode: null,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+    deadlineAt: now + 300_000,
+    owner: 'key-1',
   } as ImageTask;
-  const submitted: ImageTask = { ...base, bingRequestId: `1-${'0'.repeat(32)}`, account: 'abcdef123456', updatedAt: now + 1 };
+  const submitted: ImageTask = {
+    ...base,
+    bingRequestId: `1-${'0'.repeat(32)}`,
+    account: 'abcdef123456',
+    updatedAt: now + 1,
+  };
   const images = Array.from({ length: 4 }, (_, i) => `https://tse1.mm.bing.net/th/id/OIG${i}.${id}?pid=ImgGn`);
   return [
     base,
@@ -88,8 +113,15 @@ async function run(options: BenchOptions, index: number): Promise<RunResult> {
       ['Redis (AOF, appendfsync always)', new RedisTaskStore(connection, `bench${index}`), () => undefined],
     ];
     for (const [row, store] of stores) {
-      const samples = await sequential(store, Array.from({ length: tasks }, (_, i) => lifeOf(i, index)));
-      const perSecond = await concurrent(store, Array.from({ length: tasks }, (_, i) => lifeOf(i + tasks, index)), concurrency);
+      const samples = await sequential(
+        store,
+        Array.from({ length: tasks }, (_, i) => lifeOf(i, index)),
+      );
+      const perSecond = await concurrent(
+        store,
+        Array.from({ length: tasks }, (_, i) => lifeOf(i + tasks, index)),
+        concurrency,
+      );
       const last = lifeOf(0, index);
       await store.insert(last[0]!);
       if (!(await store.get(last[0]!.id))) problems.push(`${row}: a written task could not be read back`);
@@ -113,7 +145,7 @@ export const clusterStoreBenchmark: Benchmark = {
     const { tasks, concurrency } = settings(options);
     return [
       `Each store takes ${tasks} task lives of five writes (insert, then four updates: submitted, two saves, completed with four image URLs), first one write at a time (the latency a generation waits per write), then ${tasks} more lives with ${concurrency} writing at once (throughput). The writes are the service's own shapes; nothing is batched.`,
-      'SQLite: the server\'s default file store (WAL, synchronous=FULL: one fsync per commit) in a temporary directory. Redis: the cluster store on a local redis-server 7 started by the benchmark (appendonly yes, appendfsync always: an fsync before each answer), over loopback, each write one Lua script that keeps the task and its five index entries consistent. Both on the same disk; what it varies is the store, not the task.',
+      "SQLite: the server's default file store (WAL, synchronous=FULL: one fsync per commit) in a temporary directory. Redis: the cluster store on a local redis-server 7 started by the benchmark (appendonly yes, appendfsync always: an fsync before each answer), over loopback, each write one Lua script that keeps the task and its five index entries consistent. Both on the same disk; what it varies is the store, not the task.",
       'No goal: the figure says what a write costs in cluster mode, beside a generation that takes seconds to minutes.',
     ];
   },

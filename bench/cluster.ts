@@ -7,7 +7,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { startRedis, type RedisServer } from '../test/cluster/redis-server.js';
-import { measure, type BenchOptions, type Benchmark, type Goal, type Measurement, type RunResult } from './benchmark.js';
+import {
+  measure,
+  type BenchOptions,
+  type Benchmark,
+  type Goal,
+  type Measurement,
+  type RunResult,
+} from './benchmark.js';
 import type { ClientsMessage, Delivery } from './fanout-clients.js';
 import { spawnNode, type NodeProcess } from './processes.js';
 import { LIMITS_OFF, startServer, type ServerProcess } from './server.js';
@@ -23,10 +30,24 @@ const LAYOUTS: Layout[] = ['one instance, no Redis', 'one instance on Redis', 't
 function settings(options: BenchOptions) {
   return options.quick
     ? { clients: 200, tasks: 10, completesAfterMs: 5_000, staggerMs: 100, requests: 100, simMs: 1_000, timeScale: 0.2 }
-    : { clients: 2_000, tasks: 20, completesAfterMs: 20_000, staggerMs: 200, requests: 600, simMs: 5_000, timeScale: 1 };
+    : {
+        clients: 2_000,
+        tasks: 20,
+        completesAfterMs: 20_000,
+        staggerMs: 200,
+        requests: 600,
+        simMs: 5_000,
+        timeScale: 1,
+      };
 }
 
-async function instances(layout: Layout, sim: SimulatorProcess, redis: RedisServer, prefix: string, timeScale: number): Promise<ServerProcess[]> {
+async function instances(
+  layout: Layout,
+  sim: SimulatorProcess,
+  redis: RedisServer,
+  prefix: string,
+  timeScale: number,
+): Promise<ServerProcess[]> {
   const env = { ...LIMITS_OFF, TIME_SCALE: String(timeScale), BING_CONNECTIONS: '16' };
   if (layout === 'one instance, no Redis') return [await startServer({ simUrl: sim.url, env })];
   const cluster = { ...env, REDIS_URL: redis.url, REDIS_PREFIX: prefix };
@@ -45,7 +66,11 @@ async function createVideo(server: ServerProcess, prompt: string): Promise<strin
   const response = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify({ query: 'mutation ($q: String!) { createVideo(input: { query: $q }) { ... on VideoTask { id } ... on Error { message } } }', variables: { q: prompt } }),
+    body: JSON.stringify({
+      query:
+        'mutation ($q: String!) { createVideo(input: { query: $q }) { ... on VideoTask { id } ... on Error { message } } }',
+      variables: { q: prompt },
+    }),
   });
   const body = (await response.json()) as { data?: { createVideo?: { id?: string } } };
   const id = body.data?.createVideo?.id;
@@ -53,9 +78,16 @@ async function createVideo(server: ServerProcess, prompt: string): Promise<strin
   return id;
 }
 
-function next<T extends ClientsMessage['type']>(proc: NodeProcess, type: T, timeoutMs: number): Promise<Extract<ClientsMessage, { type: T }>> {
+function next<T extends ClientsMessage['type']>(
+  proc: NodeProcess,
+  type: T,
+  timeoutMs: number,
+): Promise<Extract<ClientsMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${type}" from the clients in ${timeoutMs} ms:\n${proc.output()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no "${type}" from the clients in ${timeoutMs} ms:\n${proc.output()}`)),
+      timeoutMs,
+    );
     const listener = (message: ClientsMessage) => {
       if (message.type !== type) return;
       clearTimeout(timer);
@@ -70,13 +102,21 @@ async function fanout(servers: ServerProcess[], options: BenchOptions, row: stri
   const { clients, tasks, completesAfterMs, staggerMs } = settings(options);
   const problems: string[] = [];
   const ids: string[] = [];
-  for (let i = 0; i < tasks; i++) ids.push(await createVideo(servers[0]!, `bench cluster fan-out ${run} ${i} [sim:ms=${completesAfterMs + i * staggerMs}]`));
+  for (let i = 0; i < tasks; i++)
+    ids.push(
+      await createVideo(servers[0]!, `bench cluster fan-out ${run} ${i} [sim:ms=${completesAfterMs + i * staggerMs}]`),
+    );
   const deadlineMs = completesAfterMs + tasks * staggerMs + 30_000;
   // One clients process per instance, each with its share of the subscribers.
   const procs = servers.map((server) =>
     spawnNode('bench/fanout-clients.ts', {
       ipc: true,
-      env: { WS_URL: `${server.url.replace('http', 'ws')}/graphql`, TASK_IDS: ids.join(','), CLIENTS: String(Math.round(clients / servers.length)), DEADLINE_MS: String(deadlineMs) },
+      env: {
+        WS_URL: `${server.url.replace('http', 'ws')}/graphql`,
+        TASK_IDS: ids.join(','),
+        CLIENTS: String(Math.round(clients / servers.length)),
+        DEADLINE_MS: String(deadlineMs),
+      },
     }),
   );
   try {
@@ -97,7 +137,11 @@ async function fanout(servers: ServerProcess[], options: BenchOptions, row: stri
     return {
       problems,
       measurements: [
-        ...measure(FANOUT, row, { 'p50 (ms)': percentile(latencies, 0.5), 'p99 (ms)': percentile(latencies, 0.99), 'max (ms)': Math.max(...latencies) }),
+        ...measure(FANOUT, row, {
+          'p50 (ms)': percentile(latencies, 0.5),
+          'p99 (ms)': percentile(latencies, 0.99),
+          'max (ms)': Math.max(...latencies),
+        }),
         ...(remote.length ? measure(FANOUT, row, { 'p99 on the other instance (ms)': percentile(remote, 0.99) }) : []),
       ],
     };
@@ -107,9 +151,16 @@ async function fanout(servers: ServerProcess[], options: BenchOptions, row: stri
   }
 }
 
-const CREATE_IMAGE = 'mutation ($q: String!) { createImage(input: { query: $q }) { __typename ... on ImageGeneration { images { url } } ... on Error { code message } } }';
+const CREATE_IMAGE =
+  'mutation ($q: String!) { createImage(input: { query: $q }) { __typename ... on ImageGeneration { images { url } } ... on Error { code message } } }';
 
-async function held(servers: ServerProcess[], sim: SimulatorProcess, options: BenchOptions, row: string, run: number): Promise<RunResult> {
+async function held(
+  servers: ServerProcess[],
+  sim: SimulatorProcess,
+  options: BenchOptions,
+  row: string,
+  run: number,
+): Promise<RunResult> {
   const { requests, simMs } = settings(options);
   const agent = new Agent({ connections: requests, headersTimeout: 120_000, bodyTimeout: 120_000 });
   const problems: string[] = [];
@@ -124,11 +175,17 @@ async function held(servers: ServerProcess[], sim: SimulatorProcess, options: Be
           dispatcher: agent,
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-          body: JSON.stringify({ query: CREATE_IMAGE, variables: { q: `bench cluster held ${run} ${i} [sim:ms=${simMs}]` } }),
+          body: JSON.stringify({
+            query: CREATE_IMAGE,
+            variables: { q: `bench cluster held ${run} ${i} [sim:ms=${simMs}]` },
+          }),
         });
         const text = await response.body.text();
         answered.push((performance.now() - started) / 1000);
-        const ok = response.statusCode === 200 && (JSON.parse(text) as { data?: { createImage?: { __typename?: string } } }).data?.createImage?.__typename === 'ImageGeneration';
+        const ok =
+          response.statusCode === 200 &&
+          (JSON.parse(text) as { data?: { createImage?: { __typename?: string } } }).data?.createImage?.__typename ===
+            'ImageGeneration';
         return ok ? null : `${response.statusCode}: ${text.slice(0, 200)}`;
       }).map((p) => p.catch((error: unknown) => `request failed: ${(error as Error).message}`)),
     );
@@ -141,7 +198,16 @@ async function held(servers: ServerProcess[], sim: SimulatorProcess, options: Be
       problems,
       measurements: [
         ...measure(HELD, row, { succeeded: requests - failures.length, 'Bing submits': submits }, 0),
-        ...measure(HELD, row, { 'median answer (s)': percentile(answered, 0.5), 'all answered (s)': wall, 'peak RSS per instance (MB)': Math.max(...servers.map((s) => s.peakRssKb())) / 1024 }, 2),
+        ...measure(
+          HELD,
+          row,
+          {
+            'median answer (s)': percentile(answered, 0.5),
+            'all answered (s)': wall,
+            'peak RSS per instance (MB)': Math.max(...servers.map((s) => s.peakRssKb())) / 1024,
+          },
+          2,
+        ),
       ],
     };
   } finally {
@@ -158,7 +224,10 @@ async function run(options: BenchOptions, index: number): Promise<RunResult> {
   try {
     for (const layout of LAYOUTS) {
       // Fan-out polls the long videos every 100 ms (TIME_SCALE 0.01); held uses the schedule's own timing.
-      for (const [kind, scale] of [['fanout', 0.01], ['held', timeScale]] as const) {
+      for (const [kind, scale] of [
+        ['fanout', 0.01],
+        ['held', timeScale],
+      ] as const) {
         const servers = await instances(layout, sim, redis, `bench${index}${kind}${LAYOUTS.indexOf(layout)}`, scale);
         try {
           await sleep(1_000);
@@ -188,8 +257,12 @@ export const clusterBenchmark: Benchmark = {
     return [
       `Three layouts on the same simulator: one instance without Redis (the default), one instance with \`REDIS_URL\` (Redis store, Redis events, BullMQ jobs), and two instances on the same Redis. Redis is a local redis-server 7 started by the benchmark with appendonly yes and appendfsync always.`,
       `Fan-out: ${tasks} videos created on the first instance (completing ${completesAfterMs / 1000} s later, staggered), then ${clients} graphql-ws subscribers split evenly over the instances (one clients process per instance). Latency = arrival of COMPLETED − its updatedAt. In cluster mode every update goes through Redis pub/sub, even to the instance that published it; with two instances, "on the other instance" is the half of the subscribers connected to the instance that did not create the tasks.`,
-      `Held: ${requests} \`createImage\` requests at once, alternating between the instances, each \`[sim:ms=${simMs}]\` (TIME_SCALE=${timeScale}); every one must answer with images, and the simulator must see exactly one submit per request. In cluster mode each request waits on its task's events while a worker, on either instance, runs the job. Limits raised out of the way (${Object.entries(LIMITS_OFF).map(([k, v]) => `${k}=${v}`).join(', ')}).`,
-      'What it varies is the layout; the simulator\'s timing and the requests are the same for all three. No goal: the figures show what Redis and a second instance cost or buy on this 2-core machine, where both instances, Redis, the simulator and the clients share the same cores.',
+      `Held: ${requests} \`createImage\` requests at once, alternating between the instances, each \`[sim:ms=${simMs}]\` (TIME_SCALE=${timeScale}); every one must answer with images, and the simulator must see exactly one submit per request. In cluster mode each request waits on its task's events while a worker, on either instance, runs the job. Limits raised out of the way (${Object.entries(
+        LIMITS_OFF,
+      )
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}).`,
+      "What it varies is the layout; the simulator's timing and the requests are the same for all three. No goal: the figures show what Redis and a second instance cost or buy on this 2-core machine, where both instances, Redis, the simulator and the clients share the same cores.",
     ];
   },
   run,

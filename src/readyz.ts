@@ -12,8 +12,14 @@ export interface Readiness {
   error?: string;
 }
 
-export async function answerReadiness(res: ServerResponse, check: () => Promise<Readiness>, stopping: () => boolean): Promise<void> {
-  const readiness: Readiness = stopping() ? { ...(await check()), ready: false, error: 'The server is stopping.' } : await check();
+export async function answerReadiness(
+  res: ServerResponse,
+  check: () => Promise<Readiness>,
+  stopping: () => boolean,
+): Promise<void> {
+  const readiness: Readiness = stopping()
+    ? { ...(await check()), ready: false, error: 'The server is stopping.' }
+    : await check();
   const body = JSON.stringify(readiness);
   res.writeHead(readiness.ready ? 200 : 503, {
     'content-type': 'application/json; charset=utf-8',

@@ -28,7 +28,13 @@ export class RedisTaskEvents implements TaskEvents {
    * `publisher` fails fast; `subscriber` waits for Redis and resubscribes by itself after an outage;
    * `current` reads a task from the shared store.
    */
-  constructor(publisher: Redis, subscriber: Redis, prefix: string, current: (id: string) => Promise<Task | undefined>, log: Logger) {
+  constructor(
+    publisher: Redis,
+    subscriber: Redis,
+    prefix: string,
+    current: (id: string) => Promise<Task | undefined>,
+    log: Logger,
+  ) {
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     this.#prefix = prefix;
@@ -38,8 +44,10 @@ export class RedisTaskEvents implements TaskEvents {
     // stop) would be unhandled, so its calls go through this adapter, which reports it instead.
     const subscribeClient = {
       on: (event: string, listener: (channel: string, message: string) => void) => subscriber.on(event, listener),
-      subscribe: (topic: string) => subscriber.subscribe(topic).catch((error: unknown) => this.#warn('subscribe', error)),
-      unsubscribe: (topic: string) => subscriber.unsubscribe(topic).catch((error: unknown) => this.#warn('unsubscribe', error)),
+      subscribe: (topic: string) =>
+        subscriber.subscribe(topic).catch((error: unknown) => this.#warn('subscribe', error)),
+      unsubscribe: (topic: string) =>
+        subscriber.unsubscribe(topic).catch((error: unknown) => this.#warn('unsubscribe', error)),
     } as unknown as Redis;
     this.#target = createRedisEventTarget({ publishClient: publisher, subscribeClient });
     subscriber.on('reconnecting', () => (this.#reconnecting = true));

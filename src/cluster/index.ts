@@ -69,7 +69,10 @@ export class Cluster {
       connection.on('error', (error) => {
         if (down) return;
         down = true;
-        options.log.warn({ error: redisMessage(error) }, 'Redis cannot be reached; new generations fail with UNAVAILABLE until it is back');
+        options.log.warn(
+          { error: redisMessage(error) },
+          'Redis cannot be reached; new generations fail with UNAVAILABLE until it is back',
+        );
       });
       connection.on('ready', () => {
         if (!down) return;
@@ -78,8 +81,19 @@ export class Cluster {
       });
     }
     this.store = new RedisTaskStore(store, options.prefix);
-    this.events = new RedisTaskEvents(this.#commands, subscriber, options.prefix, (id) => this.store.get(id), options.log);
-    this.queue = new ClusterJobs(this.#commands, worker, { prefix: options.prefix, limits: options.limits, lockMs: options.lockMs, log: options.log });
+    this.events = new RedisTaskEvents(
+      this.#commands,
+      subscriber,
+      options.prefix,
+      (id) => this.store.get(id),
+      options.log,
+    );
+    this.queue = new ClusterJobs(this.#commands, worker, {
+      prefix: options.prefix,
+      limits: options.limits,
+      lockMs: options.lockMs,
+      log: options.log,
+    });
   }
 
   /**
@@ -89,7 +103,10 @@ export class Cluster {
   async connect(): Promise<void> {
     const ready = await Promise.all(this.#connections.map((connection) => whenReady(connection, CONNECT_TIMEOUT_MS)));
     if (ready.every(Boolean)) await this.#checkSettings();
-    else this.#log.warn('Redis cannot be reached at start; the instance keeps trying, and takes new generations once it is back');
+    else
+      this.#log.warn(
+        'Redis cannot be reached at start; the instance keeps trying, and takes new generations once it is back',
+      );
   }
 
   /** A Redis that would lose acknowledged tasks or evict queue keys is worth a warning at start. */
@@ -99,10 +116,16 @@ export class Cluster {
       const [, fsync] = (await this.#commands.config('GET', 'appendfsync')) as string[];
       const [, policy] = (await this.#commands.config('GET', 'maxmemory-policy')) as string[];
       if (aof !== 'yes' || fsync !== 'always') {
-        this.#log.warn({ appendonly: aof, appendfsync: fsync }, 'Redis is not durable per write: set appendonly yes and appendfsync always, or a crash of Redis can lose acknowledged tasks');
+        this.#log.warn(
+          { appendonly: aof, appendfsync: fsync },
+          'Redis is not durable per write: set appendonly yes and appendfsync always, or a crash of Redis can lose acknowledged tasks',
+        );
       }
       if (policy !== 'noeviction') {
-        this.#log.warn({ maxmemoryPolicy: policy }, 'Redis may evict keys: set maxmemory-policy noeviction, or queued generations can vanish');
+        this.#log.warn(
+          { maxmemoryPolicy: policy },
+          'Redis may evict keys: set maxmemory-policy noeviction, or queued generations can vanish',
+        );
       }
     } catch {
       // A managed Redis may refuse CONFIG; nothing to check then.
@@ -114,7 +137,9 @@ export class Cluster {
     try {
       await Promise.race([
         this.#commands.ping(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer to PING within 1 s')), PING_TIMEOUT_MS))),
+        new Promise(
+          (_, reject) => (timer = setTimeout(() => reject(new Error('no answer to PING within 1 s')), PING_TIMEOUT_MS)),
+        ),
       ]);
       return { ready: true, redis: 'connected' };
     } catch (error) {

@@ -50,11 +50,14 @@ export class ClusterJobs implements GenerationQueue {
 
   /** The queue, opened on first use; UNAVAILABLE while Redis cannot be reached. */
   #open(): Promise<Queue<JobData>> {
-    if (this.#commands.status !== 'ready') return Promise.reject(unavailable(new Error(`Redis connection ${this.#commands.status}`)));
+    if (this.#commands.status !== 'ready')
+      return Promise.reject(unavailable(new Error(`Redis connection ${this.#commands.status}`)));
     this.#queue ??= (async () => {
       const queue = new Queue<JobData>(QUEUE, { connection: this.#commands, prefix: this.#options.prefix });
       // The connections report an outage once; this repeats it on every retry, so it stays at debug.
-      queue.on('error', (error) => this.#options.log.debug({ error: redisMessage(error) }, 'generation queue: Redis error'));
+      queue.on('error', (error) =>
+        this.#options.log.debug({ error: redisMessage(error) }, 'generation queue: Redis error'),
+      );
       try {
         await queue.waitUntilReady();
         // Kept in Redis for every instance; set by each, so a changed BING_MAX_IN_FLIGHT takes effect.
@@ -75,13 +78,17 @@ export class ClusterJobs implements GenerationQueue {
 
   async enqueue(work: Work): Promise<void> {
     try {
-      await (await this.#open()).add('generate', { taskId: work.taskId, client: work.client }, {
-        jobId: work.taskId,
-        removeOnComplete: true,
-        removeOnFail: { count: 1_000 },
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 1_000 },
-      });
+      await (await this.#open()).add(
+        'generate',
+        { taskId: work.taskId, client: work.client },
+        {
+          jobId: work.taskId,
+          removeOnComplete: true,
+          removeOnFail: { count: 1_000 },
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1_000 },
+        },
+      );
     } catch (error) {
       throw unavailable(error);
     }
@@ -113,7 +120,10 @@ export class ClusterJobs implements GenerationQueue {
       await this.#limits.release(work.client, work.taskId);
     } catch (error) {
       // The lease lapses at the task's deadline anyway.
-      this.#options.log.warn({ taskId: work.taskId, error: redisMessage(error) }, 'could not release a generation lease');
+      this.#options.log.warn(
+        { taskId: work.taskId, error: redisMessage(error) },
+        'could not release a generation lease',
+      );
     }
   }
 
@@ -137,7 +147,9 @@ export class ClusterJobs implements GenerationQueue {
       drainDelay: Math.min(5, Math.max(1, Math.round(this.#options.lockMs / 2_000))),
       autorun: true,
     });
-    worker.on('error', (error) => this.#options.log.debug({ error: redisMessage(error) }, 'generation worker: Redis error'));
+    worker.on('error', (error) =>
+      this.#options.log.debug({ error: redisMessage(error) }, 'generation worker: Redis error'),
+    );
     this.#worker = worker;
   }
 
@@ -194,7 +206,13 @@ export class ClusterJobs implements GenerationQueue {
 
   async lead(chore: string, periodMs: number): Promise<boolean> {
     try {
-      const won = await this.#commands.set(`${this.#options.prefix}:lead:${chore}`, String(process.pid), 'PX', periodMs, 'NX');
+      const won = await this.#commands.set(
+        `${this.#options.prefix}:lead:${chore}`,
+        String(process.pid),
+        'PX',
+        periodMs,
+        'NX',
+      );
       return won === 'OK';
     } catch {
       return false;

@@ -99,7 +99,15 @@ export class ClusterLimits {
     const { perMinute, inFlightPerKey, inFlight, queueMax } = this.#limits;
     let answer: number[];
     try {
-      answer = (await this.#admit(...this.#keys(client), perMinute, inFlightPerKey, inFlight, queueMax, taskId, deadlineAt + LEASE_MARGIN_MS)) as number[];
+      answer = (await this.#admit(
+        ...this.#keys(client),
+        perMinute,
+        inFlightPerKey,
+        inFlight,
+        queueMax,
+        taskId,
+        deadlineAt + LEASE_MARGIN_MS,
+      )) as number[];
     } catch (error) {
       throw unavailable(error);
     }
@@ -111,13 +119,21 @@ export class ClusterLimits {
           retryAfterSeconds: answer[1] ?? 60,
         });
       case 2:
-        throw new ServiceError('RATE_LIMITED', `Too many generations in flight: the limit is ${inFlightPerKey} at a time.`, {
-          retryAfterSeconds: 5,
-        });
+        throw new ServiceError(
+          'RATE_LIMITED',
+          `Too many generations in flight: the limit is ${inFlightPerKey} at a time.`,
+          {
+            retryAfterSeconds: 5,
+          },
+        );
       default:
-        throw new ServiceError('RATE_LIMITED', 'The server is busy: every generation slot is taken and the queue is full.', {
-          retryAfterSeconds: 10,
-        });
+        throw new ServiceError(
+          'RATE_LIMITED',
+          'The server is busy: every generation slot is taken and the queue is full.',
+          {
+            retryAfterSeconds: 10,
+          },
+        );
     }
   }
 

@@ -40,9 +40,13 @@ function args(task: Task): string[] {
 
 export function storeUnavailable(error: unknown): ServiceError {
   if (error instanceof ServiceError) return error;
-  return new ServiceError('UNAVAILABLE', `The task store (Redis) cannot be reached: ${redisMessage(error)}. Try again in a moment.`, {
-    retryAfterSeconds: 5,
-  });
+  return new ServiceError(
+    'UNAVAILABLE',
+    `The task store (Redis) cannot be reached: ${redisMessage(error)}. Try again in a moment.`,
+    {
+      retryAfterSeconds: 5,
+    },
+  );
 }
 
 export class RedisTaskStore {
@@ -101,7 +105,11 @@ export class RedisTaskStore {
       this.#scripts.page(this.#prefix, query.first, query.status ?? '', query.kind ?? '', owner, after),
     )) as string[];
     const tasks = found.slice(0, query.first).map((json) => JSON.parse(json) as Task);
-    return { tasks, hasNextPage: found.length > query.first, cursors: tasks.map((t) => encodeCursor(t.createdAt, t.id)) };
+    return {
+      tasks,
+      hasNextPage: found.length > query.first,
+      cursors: tasks.map((t) => encodeCursor(t.createdAt, t.id)),
+    };
   }
 
   async withStatus(statuses: readonly TaskStatus[]): Promise<Task[]> {

@@ -13,7 +13,16 @@ import type { GenerationEvent, Generations, Submitted } from './generations.js';
 import type { Attempt, GenerationQueue, Work } from './queue.js';
 import type { TaskRecord } from './record.js';
 import type { TaskStore } from './store.js';
-import { isTerminal, type Caller, type ImageInput, type ImageTask, type Task, type TaskChange, type VideoInput, type VideoTask } from './task.js';
+import {
+  isTerminal,
+  type Caller,
+  type ImageInput,
+  type ImageTask,
+  type Task,
+  type TaskChange,
+  type VideoInput,
+  type VideoTask,
+} from './task.js';
 
 /** The creating request waits this much past the deadline for the worker's own TIMEOUT before it gives up. */
 const DEADLINE_GRACE_MS = 5_000;
@@ -50,7 +59,10 @@ export class QueuedGenerations {
       try {
         if (await this.#deps.queue.lead('reconcile', Math.round(period * 0.9))) await this.reconcile();
       } catch (error) {
-        this.#deps.log.warn({ err: error }, 'settling generations that lost their job failed; the next round tries again');
+        this.#deps.log.warn(
+          { err: error },
+          'settling generations that lost their job failed; the next round tries again',
+        );
       }
     };
     void settle();
@@ -70,11 +82,23 @@ export class QueuedGenerations {
 
   /** Resolves once Bing accepted the video (or refused it: that throws), or at once with a QUEUED task when no slot is free. */
   async createVideo(input: VideoInput, caller: Caller, deadlineMs: number): Promise<VideoTask> {
-    const task = await this.#create({ kind: 'VIDEO', input }, caller, deadlineMs, (t) => t.bingRequestId !== null || isTerminal(t.status), false);
+    const task = await this.#create(
+      { kind: 'VIDEO', input },
+      caller,
+      deadlineMs,
+      (t) => t.bingRequestId !== null || isTerminal(t.status),
+      false,
+    );
     return outcome(task) as VideoTask;
   }
 
-  async #create(request: Input, caller: Caller, deadlineMs: number, answered: (task: Task) => boolean, waitWhenQueued: boolean): Promise<Task> {
+  async #create(
+    request: Input,
+    caller: Caller,
+    deadlineMs: number,
+    answered: (task: Task) => boolean,
+    waitWhenQueued: boolean,
+  ): Promise<Task> {
     const { store, events, queue, record } = this.#deps;
     const now = Date.now();
     const task = newTask(request, caller, now, now + deadlineMs);
@@ -94,7 +118,9 @@ export class QueuedGenerations {
         await queue.enqueue(work);
       } catch (error) {
         const failure = ServiceError.from(error);
-        await this.#save(task, { status: 'FAILED', error: failure.message, errorCode: failure.code }).catch(() => undefined);
+        await this.#save(task, { status: 'FAILED', error: failure.message, errorCode: failure.code }).catch(
+          () => undefined,
+        );
         await queue.finished(work);
         throw failure;
       }
@@ -106,12 +132,20 @@ export class QueuedGenerations {
   }
 
   /** Follows the task until `answered`, its deadline, or this instance's stop. */
-  async #follow(task: Task, work: Work, watching: AsyncGenerator<Task>, answered: (task: Task) => boolean): Promise<Task> {
+  async #follow(
+    task: Task,
+    work: Work,
+    watching: AsyncGenerator<Task>,
+    answered: (task: Task) => boolean,
+  ): Promise<Task> {
     const { store, queue, stopping } = this.#deps;
     let timer: NodeJS.Timeout | undefined;
     let onStop: (() => void) | undefined;
     const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), Math.max(0, task.deadlineAt - Date.now()) + (this.#deps.graceMs ?? DEADLINE_GRACE_MS));
+      timer = setTimeout(
+        () => resolve('late'),
+        Math.max(0, task.deadlineAt - Date.now()) + (this.#deps.graceMs ?? DEADLINE_GRACE_MS),
+      );
     });
     const stopped = new Promise<'stopped'>((resolve) => {
       onStop = () => resolve('stopped');
@@ -122,15 +156,23 @@ export class QueuedGenerations {
       for (;;) {
         const next = await Promise.race([watching.next(), late, stopped]);
         if (next === 'stopped') {
-          throw new ServiceError('UPSTREAM', 'This server is restarting; the generation goes on on another instance. Read its task later.', {
-            retryAfterSeconds: 5,
-          });
+          throw new ServiceError(
+            'UPSTREAM',
+            'This server is restarting; the generation goes on on another instance. Read its task later.',
+            {
+              retryAfterSeconds: 5,
+            },
+          );
         }
         if (next === 'late') {
           // No worker took it before its deadline: take it back, so none does later.
           if (await queue.withdraw(work)) {
             await queue.finished(work);
-            return await this.#save(last, { status: 'FAILED', error: 'The generation waited in the queue past its deadline.', errorCode: 'TIMEOUT' });
+            return await this.#save(last, {
+              status: 'FAILED',
+              error: 'The generation waited in the queue past its deadline.',
+              errorCode: 'TIMEOUT',
+            });
           }
           return (await store.get(task.id)) ?? last;
         }
@@ -190,7 +232,9 @@ export class QueuedGenerations {
     const account = attempt.account ?? task.account;
     try {
       if (Date.now() >= task.deadlineAt) {
-        const message = requestId ? 'The generation passed its deadline.' : 'The generation waited in the queue past its deadline.';
+        const message = requestId
+          ? 'The generation passed its deadline.'
+          : 'The generation waited in the queue past its deadline.';
         await this.#fail(task, new ServiceError('TIMEOUT', message));
         return true;
       }
@@ -203,7 +247,10 @@ export class QueuedGenerations {
       if (attempt.submitBegun) {
         await this.#fail(
           task,
-          new ServiceError('UPSTREAM', 'An instance stopped while submitting this generation, before Bing confirmed it. It may not have been created; submit it again.'),
+          new ServiceError(
+            'UPSTREAM',
+            'An instance stopped while submitting this generation, before Bing confirmed it. It may not have been created; submit it again.',
+          ),
         );
         return true;
       }
@@ -230,11 +277,14 @@ export class QueuedGenerations {
     const watch = {
       signal: attempt.signal,
       onEvent: (event: GenerationEvent) => {
-        if (event.type === 'submitted' && 'requestId' in event) saving = attempt.submitted(event.requestId, event.account);
+        if (event.type === 'submitted' && 'requestId' in event)
+          saving = attempt.submitted(event.requestId, event.account);
       },
     };
     const submitted =
-      task.kind === 'VIDEO' ? await generations.submitVideo(videoInput(task), watch) : await generations.submitImage(imageInput(task), watch);
+      task.kind === 'VIDEO'
+        ? await generations.submitVideo(videoInput(task), watch)
+        : await generations.submitImage(imageInput(task), watch);
     await saving;
     return submitted;
   }
@@ -258,7 +308,8 @@ export class QueuedGenerations {
 
   async #fail(task: Task, error: unknown): Promise<void> {
     const failure = ServiceError.from(error);
-    if (failure.code === 'INTERNAL') this.#deps.log.error({ err: error, taskId: task.id }, 'generation failed unexpectedly');
+    if (failure.code === 'INTERNAL')
+      this.#deps.log.error({ err: error, taskId: task.id }, 'generation failed unexpectedly');
     else this.#deps.log.info({ taskId: task.id, code: failure.code }, 'generation failed');
     await this.#save(task, { status: 'FAILED', error: failure.message, errorCode: failure.code });
   }
@@ -266,7 +317,8 @@ export class QueuedGenerations {
 
 /** The task as the request answers it: a failure is thrown with its code and message, as in process. */
 function outcome(task: Task): Task {
-  if (task.status === 'FAILED') throw new ServiceError(task.errorCode ?? 'INTERNAL', task.error ?? 'The generation failed.');
+  if (task.status === 'FAILED')
+    throw new ServiceError(task.errorCode ?? 'INTERNAL', task.error ?? 'The generation failed.');
   return task;
 }
 
@@ -286,7 +338,14 @@ function newTask(request: Input, caller: Caller, now: number, deadlineAt: number
     owner: caller.owner,
   };
   return request.kind === 'IMAGE'
-    ? { ...base, kind: 'IMAGE', model: request.input.model, aspect: request.input.aspect, images: [], revisedPrompt: null }
+    ? {
+        ...base,
+        kind: 'IMAGE',
+        model: request.input.model,
+        aspect: request.input.aspect,
+        images: [],
+        revisedPrompt: null,
+      }
     : { ...base, kind: 'VIDEO', aspect: request.input.aspect, video: null };
 }
 

@@ -24,7 +24,9 @@ function states(statuses: Array<string | undefined>): Array<string | undefined> 
 
 /** Which instance's worker runs the task: the one that logged taking it. */
 function runner(instances: ServerProcess[], id: string): ServerProcess | undefined {
-  return instances.find((instance) => instance.logs.some((line) => line.msg === 'running generation' && line.taskId === id));
+  return instances.find((instance) =>
+    instance.logs.some((line) => line.msg === 'running generation' && line.taskId === id),
+  );
 }
 
 it('a task created on A is seen on B, over graphql-ws and SSE, through every state to COMPLETED', async () => {
@@ -91,13 +93,25 @@ it('SIGTERM hands a running video straight to the other instance, without waitin
 });
 
 it('the per-account in-flight limit holds across both instances under a burst', async () => {
-  deployment = await deploy({ BING_MAX_IN_FLIGHT: '2', QUEUE_MAX: '100', MAX_IN_FLIGHT_PER_KEY: '100', RATE_LIMIT_PER_MINUTE: '1000' });
+  deployment = await deploy({
+    BING_MAX_IN_FLIGHT: '2',
+    QUEUE_MAX: '100',
+    MAX_IN_FLIGHT_PER_KEY: '100',
+    RATE_LIMIT_PER_MINUTE: '1000',
+  });
   const [a, b] = [await deployment.instance(), await deployment.instance()];
-  const mutation = 'mutation ($q: String!) { createImage(input: { query: $q }) { __typename ... on ImageGeneration { images { url } } ... on Error { code message } } }';
+  const mutation =
+    'mutation ($q: String!) { createImage(input: { query: $q }) { __typename ... on ImageGeneration { images { url } } ... on Error { code message } } }';
   const results = await Promise.all(
-    Array.from({ length: 12 }, (_, i) => gql<{ createImage: { __typename: string; images?: unknown[] } }>(i % 2 ? a.url : b.url, mutation, { q: `burst ${i} [sim:ms=300]` })),
+    Array.from({ length: 12 }, (_, i) =>
+      gql<{ createImage: { __typename: string; images?: unknown[] } }>(i % 2 ? a.url : b.url, mutation, {
+        q: `burst ${i} [sim:ms=300]`,
+      }),
+    ),
   );
-  expect(results.map((r) => r.data?.createImage.__typename)).toEqual(Array.from({ length: 12 }, () => 'ImageGeneration'));
+  expect(results.map((r) => r.data?.createImage.__typename)).toEqual(
+    Array.from({ length: 12 }, () => 'ImageGeneration'),
+  );
   expect(deployment.sim.submits()).toHaveLength(12);
   expect(mostAtOnce(deployment.sim)).toBe(2);
   // Every generation was run by one of the two workers, whichever instance it was asked of.
@@ -105,25 +119,41 @@ it('the per-account in-flight limit holds across both instances under a burst', 
   expect(ran).toHaveLength(12);
 });
 
-it("per-key privacy and the per-key in-flight limit hold across instances", async () => {
+it('per-key privacy and the per-key in-flight limit hold across instances', async () => {
   deployment = await deploy({ API_KEYS: 'key-one-0123456789,key-two-0123456789', MAX_IN_FLIGHT_PER_KEY: '2' });
   const [a, b] = [await deployment.instance(), await deployment.instance()];
   const one = { authorization: 'Bearer key-one-0123456789' };
   const two = { authorization: 'Bearer key-two-0123456789' };
-  const create = 'mutation ($q: String!) { createVideo(input: { query: $q }) { __typename ... on VideoTask { id } ... on Error { code } } }';
+  const create =
+    'mutation ($q: String!) { createVideo(input: { query: $q }) { __typename ... on VideoTask { id } ... on Error { code } } }';
   const first = await gql<{ createVideo: { id?: string } }>(a.url, create, { q: 'mine [sim:ms=3000]' }, one);
   const id = first.data!.createVideo.id!;
   await gql(a.url, create, { q: 'mine too [sim:ms=3000]' }, one);
-  const third = await gql<{ createVideo: { __typename: string; code?: string } }>(b.url, create, { q: 'one too many' }, one);
+  const third = await gql<{ createVideo: { __typename: string; code?: string } }>(
+    b.url,
+    create,
+    { q: 'one too many' },
+    one,
+  );
   expect(third.data?.createVideo).toEqual({ __typename: 'RateLimitedError', code: 'RATE_LIMITED' });
   const others = await gql<{ createVideo: { __typename: string } }>(b.url, create, { q: 'theirs [sim:ms=100]' }, two);
   expect(others.data?.createVideo.__typename).toBe('VideoTask');
 
   const read = '{ task(id: "ID") { id } tasks(first: 10) { edges { node { id } } } }'.replace('ID', id);
-  const mine = await gql<{ task: { id: string } | null; tasks: { edges: Array<{ node: { id: string } }> } }>(b.url, read, undefined, one);
+  const mine = await gql<{ task: { id: string } | null; tasks: { edges: Array<{ node: { id: string } }> } }>(
+    b.url,
+    read,
+    undefined,
+    one,
+  );
   expect(mine.data?.task?.id).toBe(id);
   expect(mine.data?.tasks.edges.map((e) => e.node.id)).toContain(id);
-  const theirs = await gql<{ task: { id: string } | null; tasks: { edges: Array<{ node: { id: string } }> } }>(b.url, read, undefined, two);
+  const theirs = await gql<{ task: { id: string } | null; tasks: { edges: Array<{ node: { id: string } }> } }>(
+    b.url,
+    read,
+    undefined,
+    two,
+  );
   expect(theirs.data?.task).toBeNull();
   expect(theirs.data?.tasks.edges.map((e) => e.node.id)).not.toContain(id);
   const rest = await fetch(`${b.url}/task/${id}`, { headers: two });
@@ -137,7 +167,8 @@ it('a Redis restart in the middle of a run loses no acknowledged task; new work 
   deployment = await deploy();
   const [a, b] = [await deployment.instance(), await deployment.instance()];
   const ids: string[] = [];
-  for (let i = 0; i < 6; i++) ids.push(await createVideo(i % 2 ? a.url : b.url, `before the outage ${i} [sim:ms=${2500 + i * 100}]`));
+  for (let i = 0; i < 6; i++)
+    ids.push(await createVideo(i % 2 ? a.url : b.url, `before the outage ${i} [sim:ms=${2500 + i * 100}]`));
   expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
 
   await deployment.redis.kill();
@@ -154,12 +185,20 @@ it('a Redis restart in the middle of a run loses no acknowledged task; new work 
   expect(await ready.json()).toMatchObject({ ready: false, redis: 'unreachable' });
   await deployment.redis.start();
 
-  await until(async () => ((await fetch(`${b.url}/readyz`)).status === 200 ? true : undefined), 10_000, 'B ready again');
+  await until(
+    async () => ((await fetch(`${b.url}/readyz`)).status === 200 ? true : undefined),
+    10_000,
+    'B ready again',
+  );
   for (const id of ids) {
-    const done = await until(async () => {
-      const task = await readTask(a.url, id).catch(() => undefined);
-      return task && (task.status === 'COMPLETED' || task.status === 'FAILED') ? task : undefined;
-    }, 20_000, `task ${id} to finish`);
+    const done = await until(
+      async () => {
+        const task = await readTask(a.url, id).catch(() => undefined);
+        return task && (task.status === 'COMPLETED' || task.status === 'FAILED') ? task : undefined;
+      },
+      20_000,
+      `task ${id} to finish`,
+    );
     expect(done.status).toBe('COMPLETED');
   }
   expect(deployment.sim.submits()).toHaveLength(6);

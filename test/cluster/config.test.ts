@@ -9,8 +9,14 @@ it('is off without REDIS_URL, exactly as a single server', () => {
 });
 
 it('reads REDIS_URL, REDIS_PREFIX and JOB_LOCK_DURATION', () => {
-  expect(configFrom({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).cluster).toEqual({ redisUrl: 'redis://127.0.0.1:6379/2', prefix: 'bic', lockMs: 30_000 });
-  expect(configFrom({ REDIS_URL: 'rediss://cache.example:6380', REDIS_PREFIX: 'prod-1', JOB_LOCK_DURATION: '5s' }).cluster).toEqual({
+  expect(configFrom({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).cluster).toEqual({
+    redisUrl: 'redis://127.0.0.1:6379/2',
+    prefix: 'bic',
+    lockMs: 30_000,
+  });
+  expect(
+    configFrom({ REDIS_URL: 'rediss://cache.example:6380', REDIS_PREFIX: 'prod-1', JOB_LOCK_DURATION: '5s' }).cluster,
+  ).toEqual({
     redisUrl: 'rediss://cache.example:6380',
     prefix: 'prod-1',
     lockMs: 5_000,

@@ -26,7 +26,10 @@ afterEach(() => {
   for (const connection of connections.splice(0)) connection.disconnect();
 });
 
-async function instance(prefix = 'e', current: (id: string) => Promise<Task | undefined> = async () => undefined): Promise<{ events: RedisTaskEvents; subscriber: Redis; publisher: Redis }> {
+async function instance(
+  prefix = 'e',
+  current: (id: string) => Promise<Task | undefined> = async () => undefined,
+): Promise<{ events: RedisTaskEvents; subscriber: Redis; publisher: Redis }> {
   const settings = { url: server.url, prefix };
   const publisher = commandConnection(settings);
   const subscriber = waitingConnection(settings);
@@ -40,9 +43,24 @@ async function instance(prefix = 'e', current: (id: string) => Promise<Task | un
 
 function task(status: Task['status'], updatedAt: number, id = 't1'): Task {
   return {
-    id, kind: 'VIDEO', prompt: 'p', revisedPrompt: null, model: null, aspect: 'LANDSCAPE', bingRequestId: null,
-    account: null, status, images: [], video: null, error: null, errorCode: null, createdAt: 1, updatedAt,
-    completedAt: status === 'COMPLETED' ? updatedAt : null, deadlineAt: 1e13, owner: null,
+    id,
+    kind: 'VIDEO',
+    prompt: 'p',
+    revisedPrompt: null,
+    model: null,
+    aspect: 'LANDSCAPE',
+    bingRequestId: null,
+    account: null,
+    status,
+    images: [],
+    video: null,
+    error: null,
+    errorCode: null,
+    createdAt: 1,
+    updatedAt,
+    completedAt: status === 'COMPLETED' ? updatedAt : null,
+    deadlineAt: 1e13,
+    owner: null,
   } as Task;
 }
 

@@ -65,11 +65,19 @@ export function mostAtOnce(sim: Simulator): number {
 }
 
 /** A GraphQL subscription over SSE: every update of `field`, until the stream ends. */
-export async function sse(url: string, field: 'taskUpdated' | 'videoTaskUpdated', id: string, headers: Record<string, string> = {}) {
+export async function sse(
+  url: string,
+  field: 'taskUpdated' | 'videoTaskUpdated',
+  id: string,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
-    body: JSON.stringify({ query: `subscription ($id: ID!) { ${field}(id: $id) { id status errorCode } }`, variables: { id } }),
+    body: JSON.stringify({
+      query: `subscription ($id: ID!) { ${field}(id: $id) { id status errorCode } }`,
+      variables: { id },
+    }),
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
@@ -78,5 +86,11 @@ export async function sse(url: string, field: 'taskUpdated' | 'videoTaskUpdated'
     .filter((line) => line.startsWith('data:'))
     .map((line) => line.slice(5).trim())
     .filter((data) => data.startsWith('{'))
-    .map((data) => JSON.parse(data) as { data?: Record<string, { id: string; status: string; errorCode: string | null }>; errors?: unknown[] });
+    .map(
+      (data) =>
+        JSON.parse(data) as {
+          data?: Record<string, { id: string; status: string; errorCode: string | null }>;
+          errors?: unknown[];
+        },
+    );
 }

@@ -32,7 +32,11 @@ afterEach(async () => {
 
 const LIMITS: SharedLimits = { perMinute: 1_000, inFlightPerKey: 1_000, inFlight: 2, queueMax: 100 };
 
-async function instance(prefix: string, limits: Partial<SharedLimits> = {}, lockMs = 1_000): Promise<ClusterJobs & { connections: Redis[] }> {
+async function instance(
+  prefix: string,
+  limits: Partial<SharedLimits> = {},
+  lockMs = 1_000,
+): Promise<ClusterJobs & { connections: Redis[] }> {
   const settings = { url: server.url, prefix };
   const commands = commandConnection(settings);
   const waiting = waitingConnection(settings);
@@ -73,17 +77,26 @@ it('holds the per-key in-flight limit, the rate and the queue bound across insta
   const [a, b] = [await instance(prefix, limits), await instance(prefix, limits)];
   expect(await a.admit(work('1'), inAMinute())).toEqual({ slotFree: true });
   expect(await b.admit(work('2'), inAMinute())).toEqual({ slotFree: false });
-  await expect(a.admit(work('3'), inAMinute())).rejects.toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('in flight') });
+  await expect(a.admit(work('3'), inAMinute())).rejects.toMatchObject({
+    code: 'RATE_LIMITED',
+    message: expect.stringContaining('in flight'),
+  });
   // Another caller: its own in-flight count, but the queue (1 slot + 2 waiting) has one place left.
   expect(await b.admit(work('4', 'other'), inAMinute())).toEqual({ slotFree: false });
-  await expect(a.admit(work('5', 'third'), inAMinute())).rejects.toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('queue is full') });
+  await expect(a.admit(work('5', 'third'), inAMinute())).rejects.toMatchObject({
+    code: 'RATE_LIMITED',
+    message: expect.stringContaining('queue is full'),
+  });
   await b.finished(work('1'));
   expect(await a.admit(work('3'), inAMinute())).toEqual({ slotFree: false });
 
   const rated = [await instance(`p${++prefixes}`, { perMinute: 2 }), await instance(`p${prefixes}`, { perMinute: 2 })];
   await rated[0]!.admit(work('r1'), inAMinute());
   await rated[1]!.admit(work('r2'), inAMinute());
-  await expect(rated[0]!.admit(work('r3'), inAMinute())).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 30 });
+  await expect(rated[0]!.admit(work('r3'), inAMinute())).rejects.toMatchObject({
+    code: 'RATE_LIMITED',
+    retryAfterSeconds: 30,
+  });
 });
 
 it('lets a lease lapse at its deadline, so a dead holder leaks nothing', async () => {
@@ -92,7 +105,16 @@ it('lets a lease lapse at its deadline, so a dead holder leaks nothing', async (
   // Held by "an instance that died": never released, lapsing 300 ms from now.
   await a.admit(work('held'), Date.now() - LEASE_MARGIN_MS + 300);
   await expect(a.admit(work('next'), inAMinute())).rejects.toMatchObject({ code: 'RATE_LIMITED' });
-  await expect.poll(() => a.admit(work('next'), inAMinute()).then(() => true, () => false), { timeout: 5_000, interval: 100 }).toBe(true);
+  await expect
+    .poll(
+      () =>
+        a.admit(work('next'), inAMinute()).then(
+          () => true,
+          () => false,
+        ),
+      { timeout: 5_000, interval: 100 },
+    )
+    .toBe(true);
 });
 
 it("takes over a dead instance's job and resumes from the Bing id it saved", async () => {
@@ -152,5 +174,14 @@ it('fails fast with UNAVAILABLE while Redis is away, and admits again once it is
   } finally {
     await server.start();
   }
-  await expect.poll(() => a.admit(work('2'), inAMinute()).then(() => true, () => false), { timeout: 10_000, interval: 100 }).toBe(true);
+  await expect
+    .poll(
+      () =>
+        a.admit(work('2'), inAMinute()).then(
+          () => true,
+          () => false,
+        ),
+      { timeout: 10_000, interval: 100 },
+    )
+    .toBe(true);
 });

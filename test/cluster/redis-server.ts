@@ -52,14 +52,22 @@ export async function startRedis(): Promise<RedisServer> {
     child = spawn(
       'redis-server',
       [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--dir', dir,
-        '--appendonly', 'yes',
-        '--appendfsync', 'always',
-        '--save', '',
-        '--maxmemory-policy', 'noeviction',
-        '--protected-mode', 'no',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+        '--protected-mode',
+        'no',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -94,7 +102,10 @@ export async function startRedis(): Promise<RedisServer> {
 /** Resolves once the server logs that it accepts connections (after loading its AOF); rejects when it exits first. */
 function ready(child: ChildProcess, exited: Promise<void>, output: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server was not ready within ${START_TIMEOUT_MS} ms:\n${output()}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server was not ready within ${START_TIMEOUT_MS} ms:\n${output()}`)),
+      START_TIMEOUT_MS,
+    );
     const onData = (chunk: string) => {
       if (!chunk.includes('Ready to accept connections')) return;
       clearTimeout(timer);

@@ -2,7 +2,7 @@
  * The Redis task store against a real redis-server: the same answers as the memory store for the same
  * writes (pages, filters, cursors, status lists, sweep, cap), and tasks that survive a Redis crash.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { boundedConnection } from '../../src/cluster/redis.js';
 import { RedisTaskStore } from '../../src/cluster/task-store.js';
@@ -103,7 +103,10 @@ describe('page', () => {
     }
   });
 
-  async function walk(query: Omit<TaskPageQuery, 'after'>, read: (q: TaskPageQuery) => Promise<{ tasks: Task[]; hasNextPage: boolean; cursors: string[] }>) {
+  async function walk(
+    query: Omit<TaskPageQuery, 'after'>,
+    read: (q: TaskPageQuery) => Promise<{ tasks: Task[]; hasNextPage: boolean; cursors: string[] }>,
+  ) {
     const ids: string[] = [];
     let after: string | undefined;
     for (let pages = 0; pages < 200; pages++) {
@@ -168,7 +171,8 @@ it('lists and counts by status oldest first, sweeps and caps like the memory sto
 
 it('sweeps in batches past the batch size', async () => {
   const pipeline: Array<Promise<void>> = [];
-  for (let i = 0; i < 1_200; i++) pipeline.push(store.insert(task({ id: `d${i}`, status: 'COMPLETED', createdAt: i, completedAt: i })));
+  for (let i = 0; i < 1_200; i++)
+    pipeline.push(store.insert(task({ id: `d${i}`, status: 'COMPLETED', createdAt: i, completedAt: i })));
   await Promise.all(pipeline);
   expect(await store.deleteFinishedBefore(1_100)).toBe(1_100);
   expect(await store.enforceCap(20)).toBe(80);

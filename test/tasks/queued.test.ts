@@ -43,7 +43,9 @@ class InlineQueue implements GenerationQueue {
       requestId: job.requestId,
       account: job.account,
       submitBegun: job.submitBegun,
-      submitting: async () => void (job.submitBegun = true),
+      submitting: async () => {
+        job.submitBegun = true;
+      },
       submitted: async (requestId, account) => void Object.assign(job, { requestId, account }),
     };
     return this.run!(job.work, attempt);
@@ -90,13 +92,32 @@ function fakeClient() {
     },
     async waitForImage(_request: unknown, resume: { requestId: string }, watch: { signal?: AbortSignal } = {}) {
       waits.push(resume.requestId);
-      await Promise.race([gate, new Promise((_, reject) => watch.signal?.addEventListener('abort', () => reject(new Error('aborted'))))]);
-      return { requestId: resume.requestId, images: [`https://example.com/${resume.requestId}.jpg`], revisedPrompt: null, polls: 1, submittedAt: 0, completedAt: 0 };
+      await Promise.race([
+        gate,
+        new Promise((_, reject) => watch.signal?.addEventListener('abort', () => reject(new Error('aborted')))),
+      ]);
+      return {
+        requestId: resume.requestId,
+        images: [`https://example.com/${resume.requestId}.jpg`],
+        revisedPrompt: null,
+        polls: 1,
+        submittedAt: 0,
+        completedAt: 0,
+      };
     },
     async waitForVideo(_request: unknown, resume: { requestId: string }, watch: { signal?: AbortSignal } = {}) {
       waits.push(resume.requestId);
-      await Promise.race([gate, new Promise((_, reject) => watch.signal?.addEventListener('abort', () => reject(new Error('aborted'))))]);
-      return { requestId: resume.requestId, url: `https://example.com/${resume.requestId}.mp4`, polls: 1, submittedAt: 0, completedAt: 0 };
+      await Promise.race([
+        gate,
+        new Promise((_, reject) => watch.signal?.addEventListener('abort', () => reject(new Error('aborted')))),
+      ]);
+      return {
+        requestId: resume.requestId,
+        url: `https://example.com/${resume.requestId}.mp4`,
+        polls: 1,
+        submittedAt: 0,
+        completedAt: 0,
+      };
     },
   };
   return client;
@@ -109,7 +130,16 @@ function setup() {
   const client = fakeClient();
   const stopping = new AbortController();
   const record = new TaskRecord(store, events);
-  const queued = new QueuedGenerations({ generations: client, store, events, record, queue, log: pino({ level: 'silent' }), stopping: stopping.signal, graceMs: 20 });
+  const queued = new QueuedGenerations({
+    generations: client,
+    store,
+    events,
+    record,
+    queue,
+    log: pino({ level: 'silent' }),
+    stopping: stopping.signal,
+    graceMs: 20,
+  });
   void queue.start(queued.run);
   return { store, queue, client, queued, stopping };
 }
@@ -122,7 +152,13 @@ describe('queued generations', () => {
   it('submits once, saves the Bing id on the job and the task, and answers with the finished image', async () => {
     const { store, queue, client, queued } = setup();
     const task = await queued.createImage(image, caller, 60_000);
-    expect(task).toMatchObject({ status: 'COMPLETED', bingRequestId: '1-1', account: 'acct', images: ['https://example.com/1-1.jpg'], owner: 'key-1' });
+    expect(task).toMatchObject({
+      status: 'COMPLETED',
+      bingRequestId: '1-1',
+      account: 'acct',
+      images: ['https://example.com/1-1.jpg'],
+      owner: 'key-1',
+    });
     expect(client.submits).toEqual(['a fox']);
     expect(queue.jobs.get(task.id)).toMatchObject({ submitBegun: true, requestId: '1-1', account: 'acct' });
     expect(queue.finishedIds).toEqual([task.id]);
@@ -161,7 +197,11 @@ describe('queued generations', () => {
     queue.jobs.get(task.id)!.submitBegun = true;
     await queue.attempt(task.id);
     expect(client.submits).toEqual([]);
-    expect(await store.get(task.id)).toMatchObject({ status: 'FAILED', errorCode: 'UPSTREAM', error: expect.stringContaining('may not have been created') });
+    expect(await store.get(task.id)).toMatchObject({
+      status: 'FAILED',
+      errorCode: 'UPSTREAM',
+      error: expect.stringContaining('may not have been created'),
+    });
     expect(queue.finishedIds).toEqual([task.id]);
   });
 
@@ -183,7 +223,24 @@ describe('queued generations', () => {
   it('settles unfinished tasks that lost their job: queued again with a Bing id, failed without one', async () => {
     const { store, queue, queued } = setup();
     const left = (over: Partial<Task>) =>
-      ({ kind: 'VIDEO', prompt: 'p', revisedPrompt: null, model: null, aspect: 'LANDSCAPE', account: 'acct', images: [], video: null, error: null, errorCode: null, createdAt: 1, updatedAt: 1, completedAt: null, deadlineAt: Date.now() + 60_000, owner: null, ...over }) as Task;
+      ({
+        kind: 'VIDEO',
+        prompt: 'p',
+        revisedPrompt: null,
+        model: null,
+        aspect: 'LANDSCAPE',
+        account: 'acct',
+        images: [],
+        video: null,
+        error: null,
+        errorCode: null,
+        createdAt: 1,
+        updatedAt: 1,
+        completedAt: null,
+        deadlineAt: Date.now() + 60_000,
+        owner: null,
+        ...over,
+      }) as Task;
     await store.insert(left({ id: 'with-id', bingRequestId: '1-9', status: 'PROCESSING' }));
     await store.insert(left({ id: 'without', bingRequestId: null, status: 'QUEUED' }));
     await store.insert(left({ id: 'young', bingRequestId: null, status: 'QUEUED', updatedAt: Date.now() }));
@@ -206,4 +263,3 @@ describe('queued generations', () => {
     expect(queue.finishedIds).toEqual([]);
   });
 });
-
