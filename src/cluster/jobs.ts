@@ -78,7 +78,11 @@ export class ClusterJobs implements GenerationQueue {
 
   async enqueue(work: Work): Promise<void> {
     try {
-      await (await this.#open()).add(
+      const queue = await this.#open();
+      // A job id is taken until its job is removed: one that failed for good would swallow a requeue.
+      const old = await queue.getJob(work.taskId);
+      if (old && (await old.isFailed())) await old.remove();
+      await queue.add(
         'generate',
         { taskId: work.taskId, client: work.client },
         {

@@ -33,7 +33,7 @@ it('a task created on A is seen on B, over graphql-ws and SSE, through every sta
   deployment = await deploy({ BING_MAX_IN_FLIGHT: '1' });
   const [a, b] = [await deployment.instance(), await deployment.instance()];
   // The only slot is taken, so the second video waits QUEUED and goes through every state.
-  await createVideo(a.url, 'a first video [sim:ms=1500]');
+  await createVideo(a.url, 'a first video [sim:ms=5000]');
   const id = await createVideo(a.url, 'a lighthouse [sim:ms=1000]');
   expect((await readTask(b.url, id)).status).toBe('QUEUED');
 
