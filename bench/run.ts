@@ -103,7 +103,7 @@ function markdown(outcomes: Outcome[], options: BenchOptions): string {
 }
 
 /** Whatever hangs, the run ends: CI must get an answer. */
-const WATCHDOG_MS = { quick: 5 * 60_000, full: 30 * 60_000 };
+const WATCHDOG_MS = { quick: 10 * 60_000, full: 40 * 60_000 };
 
 async function main(): Promise<number> {
   const quick = process.argv.includes('--quick');
