@@ -27,9 +27,12 @@ const bool = z
   .toLowerCase()
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
-const list = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
 
 /** Who may call from a browser: every origin (without credentials), or exactly these. */
 export type CorsPolicy = { anyOrigin: true } | { anyOrigin: false; origins: readonly string[] };
@@ -103,10 +106,16 @@ export const ENV = z.object({
     .trim()
     .transform((value, ctx): CorsPolicy => {
       if (value === '*') return { anyOrigin: true };
-      const origins = value.split(',').map((item) => item.trim().replace(/\/+$/, '')).filter((item) => item.length > 0);
+      const origins = value
+        .split(',')
+        .map((item) => item.trim().replace(/\/+$/, ''))
+        .filter((item) => item.length > 0);
       const bad = origins.find((item) => !isOrigin(item));
       if (origins.length === 0 || bad !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `must be * or a comma-separated list of origins such as https://app.example${bad ? ` (not ${bad})` : ''}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be * or a comma-separated list of origins such as https://app.example${bad ? ` (not ${bad})` : ''}`,
+        });
         return z.NEVER;
       }
       return { anyOrigin: false, origins };
@@ -123,7 +132,11 @@ export const ENV = z.object({
     .url('must be a URL such as redis://127.0.0.1:6379')
     .refine((value) => /^rediss?:$/.test(new URL(value).protocol), 'must be a redis:// or rediss:// URL')
     .optional(),
-  REDIS_PREFIX: z.string().trim().regex(/^[\w.-]{1,64}$/, 'must be letters, digits, ".", "-" or "_"').default('bic'),
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[\w.-]{1,64}$/, 'must be letters, digits, ".", "-" or "_"')
+    .default('bic'),
   JOB_LOCK_DURATION: duration('ms').default('30s'),
 });
 
@@ -201,7 +214,10 @@ export function configFrom(source: Record<string, string | undefined>) {
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     /** Cluster mode: set when REDIS_URL is; every instance on the same Redis and prefix shares the work. */
-    cluster: e.REDIS_URL === undefined ? undefined : { redisUrl: e.REDIS_URL, prefix: e.REDIS_PREFIX, lockMs: e.JOB_LOCK_DURATION },
+    cluster:
+      e.REDIS_URL === undefined
+        ? undefined
+        : { redisUrl: e.REDIS_URL, prefix: e.REDIS_PREFIX, lockMs: e.JOB_LOCK_DURATION },
     /** The upstream is the project's own Bing simulator (npm run demo). */
     simulator: e.SIMULATOR,
   };

@@ -53,7 +53,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const keys = ApiKeys.from(config.auth.keys, config.auth.keysFile);
   // Whatever an unforeseen error quotes, no log line holds the cookie or a key.
   const redisPassword = config.cluster ? redisSecrets(config.cluster.redisUrl) : [];
-  const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [...config.bing.cookies, ...keys.plain, ...redisPassword]);
+  const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [
+    ...config.bing.cookies,
+    ...keys.plain,
+    ...redisPassword,
+  ]);
   const limits = {
     perMinute: config.limits.perMinute,
     inFlightPerKey: config.limits.inFlightPerKey,
@@ -175,13 +179,27 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, maxBytes: number)
   const declared = req.headers['content-length'];
   const refusal =
     declared === undefined
-      ? req.headers['transfer-encoding'] ? { status: 411, message: 'A GraphQL POST needs a Content-Length header.' } : undefined
+      ? req.headers['transfer-encoding']
+        ? { status: 411, message: 'A GraphQL POST needs a Content-Length header.' }
+        : undefined
       : Number(declared) > maxBytes
         ? { status: 413, message: `The request body is larger than ${maxBytes} bytes.` }
         : undefined;
   if (!refusal) return false;
-  res.writeHead(refusal.status, { 'content-type': 'application/graphql-response+json; charset=utf-8', connection: 'close' });
-  res.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED' } }] }));
+  res.writeHead(refusal.status, {
+    'content-type': 'application/graphql-response+json; charset=utf-8',
+    connection: 'close',
+  });
+  res.end(
+    JSON.stringify({
+      errors: [
+        {
+          message: refusal.message,
+          extensions: { code: refusal.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED' },
+        },
+      ],
+    }),
+  );
   req.resume();
   return true;
 }

@@ -164,7 +164,12 @@ export class BingClient {
    * undefined when the page could not tell (a 5xx, a 429), which says nothing about the cookie.
    */
   async #checkSession(account: Account, signal?: AbortSignal): Promise<boolean | undefined> {
-    const response = await this.#http.send({ method: 'GET', url: sessionPageUrl(this.origin), cookie: account.cookie, signal });
+    const response = await this.#http.send({
+      method: 'GET',
+      url: sessionPageUrl(this.origin),
+      cookie: account.cookie,
+      signal,
+    });
     if (response.status >= 300 && response.status < 400) {
       account.session = 'expired';
       return false;
@@ -179,7 +184,10 @@ export class BingClient {
   #account(): Account {
     const account = this.#accounts.take();
     if (!account) {
-      throw new BingError('AUTH', 'No Bing cookie is configured. Set BING_COOKIE_U to the _U cookie of a signed-in account.');
+      throw new BingError(
+        'AUTH',
+        'No Bing cookie is configured. Set BING_COOKIE_U to the _U cookie of a signed-in account.',
+      );
     }
     return account;
   }
@@ -229,7 +237,10 @@ export class BingClient {
       return undefined;
     });
     if (signedIn) {
-      return new BingError('PROMPT_REJECTED', 'Bing refused this prompt without saying why; it was most likely blocked. Rephrase it and try again.');
+      return new BingError(
+        'PROMPT_REJECTED',
+        'Bing refused this prompt without saying why; it was most likely blocked. Rephrase it and try again.',
+      );
     }
     if (signedIn === false) account.session = 'expired';
     return classifySubmitPage(response.body);
@@ -358,23 +369,35 @@ export class BingClient {
   waitForVideo(request: VideoRequest, submitted: Resume, watch: Watch = {}): Promise<VideoResult> {
     const target = { ...request, requestId: submitted.requestId };
     const poll: Poll<string> = async (account, signal) => {
-      const response = await this.#http.send({ method: 'GET', url: videoPollUrl(this.origin, target), cookie: account.cookie, signal });
+      const response = await this.#http.send({
+        method: 'GET',
+        url: videoPollUrl(this.origin, target),
+        cookie: account.cookie,
+        signal,
+      });
       this.#pollStatus(response);
       let state: VideoPollState = parseVideoPoll(response.body, this.origin);
       if (state.state === 'pending' && !state.confirmed) {
         // The results endpoint said nothing useful: the generator page may already carry the video.
-        const page = await this.#http.send({ method: 'GET', url: videoFallbackPollUrl(this.origin, target), cookie: account.cookie, signal });
+        const page = await this.#http.send({
+          method: 'GET',
+          url: videoFallbackPollUrl(this.origin, target),
+          cookie: account.cookie,
+          signal,
+        });
         if (page.status === 200) state = parseVideoPoll(page.body, this.origin);
       }
       return state.state === 'done' ? { state: 'done', value: state.url } : { state: 'pending' };
     };
-    return this.#wait('VIDEO', submitted, this.#options.videoDeadlineMs, poll, watch).then(({ value, polls, completedAt }) => ({
-      requestId: submitted.requestId,
-      url: value,
-      polls,
-      submittedAt: submitted.submittedAt,
-      completedAt,
-    }));
+    return this.#wait('VIDEO', submitted, this.#options.videoDeadlineMs, poll, watch).then(
+      ({ value, polls, completedAt }) => ({
+        requestId: submitted.requestId,
+        url: value,
+        polls,
+        submittedAt: submitted.submittedAt,
+        completedAt,
+      }),
+    );
   }
 
   async createImage(request: ImageRequest, watch: Watch = {}): Promise<ImageResult> {
@@ -396,7 +419,10 @@ export class BingClient {
       });
     }
     if (response.status === 401 || response.status === 403) {
-      throw new BingError('AUTH', 'Bing refused the cookie while the generation was running: it is invalid or has expired.');
+      throw new BingError(
+        'AUTH',
+        'Bing refused the cookie while the generation was running: it is invalid or has expired.',
+      );
     }
     throw new BingError('UPSTREAM', `Bing answered a poll with HTTP ${response.status}.`, { retryable: true });
   }

@@ -20,10 +20,16 @@ import type { ErrorType } from './reply.js';
 extendZodWithOpenApi(z);
 
 const DEFAULTS = defaults();
-const choices = (list: ReadonlyArray<{ id: string; value: number }>) => list.map((c) => `${c.id} (${c.value})`).join(', ');
+const choices = (list: ReadonlyArray<{ id: string; value: number }>) =>
+  list.map((c) => `${c.id} (${c.value})`).join(', ');
 
 /** A name in any case, or its number (also as a numeric string); tasks/input.ts resolves it. */
-const choice = (field: string, list: ReadonlyArray<{ id: string; value: number }>, fallback: string, examples: Array<string | number>) =>
+const choice = (
+  field: string,
+  list: ReadonlyArray<{ id: string; value: number }>,
+  fallback: string,
+  examples: Array<string | number>,
+) =>
   z
     .union([z.string(), z.number()], {
       errorMap: () => ({ message: `Invalid parameter: ${field} must be one of ${choices(list)}.` }),
@@ -66,7 +72,10 @@ export const VideoRequest = z
   })
   .openapi('VideoRequest');
 
-export const Timestamp = z.string().datetime().openapi('Timestamp', { description: 'When the answer was made (ISO 8601).' });
+export const Timestamp = z
+  .string()
+  .datetime()
+  .openapi('Timestamp', { description: 'When the answer was made (ISO 8601).' });
 
 /** The success envelope around `data`. Objects are strict: an answer has exactly the documented fields. */
 export const envelope = <T extends z.ZodTypeAny>(data: T) =>
@@ -101,7 +110,9 @@ export const InfoAnswer = envelope(Info).merge(Info).strict();
 export const Health = z
   .object({
     status: z.literal('ok'),
-    cookie: z.enum(['set', 'not set']).openapi({ description: 'Whether a Bing _U cookie is configured (never the cookie).' }),
+    cookie: z
+      .enum(['set', 'not set'])
+      .openapi({ description: 'Whether a Bing _U cookie is configured (never the cookie).' }),
     session: z.enum(['active', 'inactive', 'expired']),
     activeTasks: z.number().int().min(0).openapi({ description: 'Tasks still queued or processing.' }),
     upstream: z.enum(['bing', 'simulator']),
@@ -138,7 +149,10 @@ export const ImageResult = z
   .strict()
   .openapi('ImageResult');
 
-export const VideoAccepted = z.object({ taskId: z.string().uuid(), prompt: z.string() }).strict().openapi('VideoAccepted');
+export const VideoAccepted = z
+  .object({ taskId: z.string().uuid(), prompt: z.string() })
+  .strict()
+  .openapi('VideoAccepted');
 
 export const TaskView = z
   .object({

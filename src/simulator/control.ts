@@ -9,7 +9,11 @@ export const CONTROL_PREFIX = '/__sim/';
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
 const ok = (value: unknown): Answer => ({ status: 200, headers: JSON_TYPE, body: JSON.stringify(value) });
-const fail = (status: number, error: string): Answer => ({ status, headers: JSON_TYPE, body: JSON.stringify({ error }) });
+const fail = (status: number, error: string): Answer => ({
+  status,
+  headers: JSON_TYPE,
+  body: JSON.stringify({ error }),
+});
 
 function parse(body: string): { value: unknown } | { error: string } {
   if (body.trim() === '') return { value: null };

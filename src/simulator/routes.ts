@@ -23,9 +23,7 @@ import { resolveScenario } from './scenario.js';
 import type { SimState } from './state.js';
 import { videoUrl } from './urls.js';
 
-export type Answer =
-  | { status: number; headers?: Record<string, string>; body: string | Buffer }
-  | 'drop';
+export type Answer = { status: number; headers?: Record<string, string>; body: string | Buffer } | 'drop';
 
 export interface Context {
   state: SimState;
@@ -73,7 +71,11 @@ export function submit(ctx: Context, form: SubmitForm): Answer {
   if (scenario.noBoost && rt === '4') return html(rejectionPage('home', session, prompt));
 
   const aspect = Number(query.get('ar') ?? '1');
-  const job = createJob({ kind, prompt, aspect: Number.isFinite(aspect) ? aspect : 1, scenario }, ctx.state.timing, Date.now());
+  const job = createJob(
+    { kind, prompt, aspect: Number.isFinite(aspect) ? aspect : 1, scenario },
+    ctx.state.timing,
+    Date.now(),
+  );
   ctx.state.jobs.set(job.id, job);
   const location =
     `${CREATE_PATH}?q=${encodeURIComponent(prompt)}&rt=${encodeURIComponent(rt)}&FORM=GENCRE&id=${job.id}` +
@@ -107,9 +109,12 @@ function videoPoll(ctx: Context, job: SimJob, n: number, now: number): PollResul
   if (s.garbage) return { answer: html(garbageBody(n)), final: false };
   const url = videoUrl(job, ctx.origin);
   switch (s.video) {
-    case 'showcontent': return { answer: json(videoShowContentJson(url)), final: true };
-    case 'ourl': return { answer: html(videoOurlBody(url)), final: true };
-    case 'fallback': return { answer: html(videoNoResultPage()), final: false };
+    case 'showcontent':
+      return { answer: json(videoShowContentJson(url)), final: true };
+    case 'ourl':
+      return { answer: html(videoOurlBody(url)), final: true };
+    case 'fallback':
+      return { answer: html(videoNoResultPage()), final: false };
   }
 }
 
@@ -117,10 +122,16 @@ function videoFallbackPoll(ctx: Context, job: SimJob, now: number): PollResult {
   const s = job.scenario;
   const { session } = ctx.state;
   if (phaseAt(job, now) !== 'done' || s.videoError !== null) {
-    return { answer: html(videoGeneratorPage(session, job.prompt, '<div class="vid_prog">Generating...</div>')), final: false };
+    return {
+      answer: html(videoGeneratorPage(session, job.prompt, '<div class="vid_prog">Generating...</div>')),
+      final: false,
+    };
   }
   if (s.videoRejected) return { answer: html(rejectionPage('blocked', session, job.prompt)), final: true };
-  return { answer: html(videoGeneratorPage(session, job.prompt, videoOurlBody(videoUrl(job, ctx.origin)))), final: true };
+  return {
+    answer: html(videoGeneratorPage(session, job.prompt, videoOurlBody(videoUrl(job, ctx.origin)))),
+    final: true,
+  };
 }
 
 const UPSTREAM_ERRORS = [500, 502, 503];
@@ -137,7 +148,8 @@ export async function poll(ctx: Context, id: string, endpoint: 'results' | 'fall
   const s = job.scenario;
   if (s.slowMs > 0) await ctx.state.delay(s.slowMs);
   if (n <= s.drop) return 'drop';
-  if (n <= s.drop + s.poll5xx) return html('<h1>Service unavailable</h1>', UPSTREAM_ERRORS[(n - s.drop - 1) % 3] ?? 500);
+  if (n <= s.drop + s.poll5xx)
+    return html('<h1>Service unavailable</h1>', UPSTREAM_ERRORS[(n - s.drop - 1) % 3] ?? 500);
   if (s.poll429) return { status: 429, headers: { ...HTML, 'retry-after': '30' }, body: '<h1>Too many requests</h1>' };
 
   const now = Date.now();

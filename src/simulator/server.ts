@@ -6,7 +6,16 @@ import { CONTROL_PREFIX, control } from './control.js';
 import type { SimJob } from './jobs.js';
 import { pngFor, SAMPLE_MP4 } from './media.js';
 import { notFoundPage } from './markup.js';
-import { CREATE_PATH, RESULTS_PATTERN, VIDEO_PATH, poll, sessionPage, submit, type Answer, type Context } from './routes.js';
+import {
+  CREATE_PATH,
+  RESULTS_PATTERN,
+  VIDEO_PATH,
+  poll,
+  sessionPage,
+  submit,
+  type Answer,
+  type Context,
+} from './routes.js';
 import { invalidScenarioOverride, type Scenario } from './scenario.js';
 import { SimState, invalidConfiguration, type Configuration, type RecordedRequest } from './state.js';
 
@@ -123,7 +132,11 @@ function write(res: ServerResponse, answer: Answer): void {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const state = new SimState(options.random ?? Math.random);
-  const invalid = invalidConfiguration({ timeScale: options.timeScale, durations: options.durations, validCookies: options.validCookies });
+  const invalid = invalidConfiguration({
+    timeScale: options.timeScale,
+    durations: options.durations,
+    validCookies: options.validCookies,
+  });
   if (invalid) throw new TypeError(`Invalid simulator options: ${invalid}`);
   state.configure(options);
 
@@ -142,11 +155,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const record: RecordedRequest | null =
       isControl || mediaAnswer
         ? null
-        : { method: req.method ?? 'GET', path, query: Object.fromEntries(target.searchParams), headers: headersOf(req), body: '', at };
+        : {
+            method: req.method ?? 'GET',
+            path,
+            query: Object.fromEntries(target.searchParams),
+            headers: headersOf(req),
+            body: '',
+            at,
+          };
     if (record) state.requests.push(record);
 
     const body = await readBody(req);
-    if (body === null) return write(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'Body too large' });
+    if (body === null)
+      return write(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'Body too large' });
     if (record) record.body = body;
     if (mediaAnswer) return write(res, mediaAnswer);
     if (isControl) return write(res, control(state, method, path, body));
@@ -164,7 +185,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const server = createServer((req, res) => {
     res.on('error', () => {});
     handle(req, res).catch(() => {
-      if (!res.headersSent) write(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Simulator error' });
+      if (!res.headersSent)
+        write(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Simulator error' });
       else res.destroy();
     });
   });
@@ -190,7 +212,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url,
     requests: state.requests,
     jobs: state.jobs,
-    submits: () => state.requests.filter((r) => r.method === 'POST' && (r.path === CREATE_PATH || r.path === VIDEO_PATH)),
+    submits: () =>
+      state.requests.filter((r) => r.method === 'POST' && (r.path === CREATE_PATH || r.path === VIDEO_PATH)),
     polls: (jobId) => state.requests.filter((r) => isPollPath(r, jobId)),
     reset: () => state.reset(),
     setScenario(s) {

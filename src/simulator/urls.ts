@@ -49,7 +49,8 @@ export function resultImageNames(job: SimJob): string[] {
 export function videoUrl(job: SimJob, origin: string): string {
   const s = job.scenario;
   const base = s.videoHost === 'bing' ? 'https://th.bing.com' : origin;
-  const query = s.video === 'showcontent' ? 'pid=videocreator' : `pid=videocreator&sig=${token(job.id, 8)}&amp;mkt=en-US`;
+  const query =
+    s.video === 'showcontent' ? 'pid=videocreator' : `pid=videocreator&sig=${token(job.id, 8)}&amp;mkt=en-US`;
   const thumb = s.videoThumb ? '&w=320&h=180' : '';
   return `${base}/videos/${job.id}.mp4?${query}${thumb}`;
 }

@@ -53,7 +53,14 @@ export class TaskService {
   readonly #queue: GenerationQueue | undefined;
   readonly #queued: QueuedGenerations | undefined;
 
-  constructor(generations: Generations, store: TaskStore, events: TaskEvents, options: TaskServiceOptions, log: Logger, queue?: GenerationQueue) {
+  constructor(
+    generations: Generations,
+    store: TaskStore,
+    events: TaskEvents,
+    options: TaskServiceOptions,
+    log: Logger,
+    queue?: GenerationQueue,
+  ) {
     this.#generations = generations;
     this.#store = store;
     this.#events = events;
@@ -63,7 +70,16 @@ export class TaskService {
     this.#retention = new Retention(store, options, log, lead);
     this.#queue = queue;
     this.#queued =
-      queue && new QueuedGenerations({ generations, store, events, record: this.#record, queue, log, stopping: this.#stopping.signal });
+      queue &&
+      new QueuedGenerations({
+        generations,
+        store,
+        events,
+        record: this.#record,
+        queue,
+        log,
+        stopping: this.#stopping.signal,
+      });
     this.#options = options;
     this.#log = log;
     this.#admission = new Admission(options.limits);
@@ -214,12 +230,17 @@ export class TaskService {
         if (this.#stopping.signal.aborted) {
           throw await this.#fail(
             task,
-            new ServiceError('UPSTREAM', 'The server stopped before this generation reached Bing. Nothing was spent; submit it again.'),
+            new ServiceError(
+              'UPSTREAM',
+              'The server stopped before this generation reached Bing. Nothing was spent; submit it again.',
+            ),
           );
         }
         throw await this.#fail(
           task,
-          new ServiceError('TIMEOUT', 'The generation waited in the queue past its deadline.', { retryAfterSeconds: 10 }),
+          new ServiceError('TIMEOUT', 'The generation waited in the queue past its deadline.', {
+            retryAfterSeconds: 10,
+          }),
         );
       }
       await this.#record.change(task, { status: 'PROCESSING' });
@@ -248,9 +269,13 @@ export class TaskService {
 
   #refuseWhenStopping(): void {
     if (this.#stopping.signal.aborted) {
-      throw new ServiceError('UPSTREAM', 'The server is restarting and takes no new generations. Try again in a moment.', {
-        retryAfterSeconds: 5,
-      });
+      throw new ServiceError(
+        'UPSTREAM',
+        'The server is restarting and takes no new generations. Try again in a moment.',
+        {
+          retryAfterSeconds: 5,
+        },
+      );
     }
   }
 
@@ -291,9 +316,11 @@ export class TaskService {
       signal: this.#stopping.signal,
       onEvent: (event: GenerationEvent) => {
         if (event.type === 'submitted' && 'requestId' in event) {
-          this.#record.change(task, { bingRequestId: event.requestId, account: event.account }).catch((error: unknown) => {
-            this.#log.error({ err: error, taskId: task.id }, 'could not record a submitted generation');
-          });
+          this.#record
+            .change(task, { bingRequestId: event.requestId, account: event.account })
+            .catch((error: unknown) => {
+              this.#log.error({ err: error, taskId: task.id }, 'could not record a submitted generation');
+            });
         }
       },
     };

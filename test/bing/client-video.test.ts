@@ -25,7 +25,10 @@ function pendingPolls(jobId: string): number {
 describe('video submit', () => {
   it('uses the dedicated endpoint with the documented parameters, per aspect', async () => {
     const client = clients.make();
-    for (const [aspect, ar] of [['PORTRAIT', '4'], ['LANDSCAPE', '5']] as const) {
+    for (const [aspect, ar] of [
+      ['PORTRAIT', '4'],
+      ['LANDSCAPE', '5'],
+    ] as const) {
       const prompt = `waves ${aspect} [sim:ms=0]`;
       const submitted = await client.submitVideo({ prompt, aspect });
       const submit = sim.submits().find((r) => r.query.q === prompt)!;
@@ -41,7 +44,15 @@ describe('video submit', () => {
     const [dedicated, legacy] = sim.submits();
     expect(dedicated!.path).toBe(VIDEO_PATH);
     expect(legacy!.path).toBe('/images/create');
-    expect(legacy!.query).toMatchObject({ FORM: 'GENCRE', rt: '3', mdl: '0', ar: '1', ctype: 'video', pt: '3', sm: '0' });
+    expect(legacy!.query).toMatchObject({
+      FORM: 'GENCRE',
+      rt: '3',
+      mdl: '0',
+      ar: '1',
+      ctype: 'video',
+      pt: '3',
+      sm: '0',
+    });
     expect(Object.fromEntries(new URLSearchParams(legacy!.body))).toMatchObject({ model: 'dalle', aspectRatio: '1:1' });
     expect(legacy!.headers.referer).toBe(`${sim.url}/images/create?ctype=video`);
     expect(result.url).toBe(videoUrl(sim.jobs.get(result.requestId)!, sim.url));
@@ -99,7 +110,9 @@ describe('video completion', () => {
 
   it('never returns a thumbnail URL: the wait ends in TIMEOUT instead', async () => {
     const client = clients.make({ videoDeadlineMs: 900 });
-    const error = await failure(client.createVideo({ prompt: 'waves [sim:video-thumb] [sim:ms=0]', aspect: 'LANDSCAPE' }));
+    const error = await failure(
+      client.createVideo({ prompt: 'waves [sim:video-thumb] [sim:ms=0]', aspect: 'LANDSCAPE' }),
+    );
     expect(error.code).toBe('TIMEOUT');
     expect(sim.polls().length).toBeGreaterThan(1);
   });
@@ -110,7 +123,10 @@ describe('video failures', () => {
     const client = clients.make();
     const { watch, types } = recorder();
     const error = await failure(
-      client.createVideo({ prompt: `waves [sim:video-error=Video generation failed] ${SHORT}`, aspect: 'PORTRAIT' }, watch),
+      client.createVideo(
+        { prompt: `waves [sim:video-error=Video generation failed] ${SHORT}`, aspect: 'PORTRAIT' },
+        watch,
+      ),
     );
     expect(error.code).toBe('UPSTREAM');
     expect(error.message).toContain('Video generation failed');
@@ -119,7 +135,9 @@ describe('video failures', () => {
 
   it('a rejection after the run → PROMPT_REJECTED', async () => {
     const client = clients.make();
-    const error = await failure(client.createVideo({ prompt: `waves [sim:video-rejected] ${SHORT}`, aspect: 'PORTRAIT' }));
+    const error = await failure(
+      client.createVideo({ prompt: `waves [sim:video-rejected] ${SHORT}`, aspect: 'PORTRAIT' }),
+    );
     expect(error.code).toBe('PROMPT_REJECTED');
   });
 

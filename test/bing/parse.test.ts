@@ -31,7 +31,9 @@ function page(body: string): string {
 
 function resultPage(images: string[], extra = ''): string {
   const items = images.map((src) => `<li><img class="image-row-img mimg" src="${src}"/></li>`).join('');
-  return page(`<style type="text/css">.x{}</style><div id="gir_async" class="gir_mmimg"${extra}><ul>${items}</ul></div>`);
+  return page(
+    `<style type="text/css">.x{}</style><div id="gir_async" class="gir_mmimg"${extra}><ul>${items}</ul></div>`,
+  );
 }
 
 describe('rejection markers', () => {
@@ -100,7 +102,10 @@ describe('session page', () => {
   });
 
   it('is signed out without the marker, and has no IG when the page carries none', () => {
-    expect(parseSessionPage(page('<a id="id_s" href="/fd/auth/signin">Sign in</a>'))).toEqual({ signedIn: false, ig: null });
+    expect(parseSessionPage(page('<a id="id_s" href="/fd/auth/signin">Sign in</a>'))).toEqual({
+      signedIn: false,
+      ig: null,
+    });
     expect(parseSessionPage(page('<span id="id_a">visible</span>')).signedIn).toBe(false);
   });
 });
@@ -142,18 +147,26 @@ describe('image poll: failures', () => {
   });
 
   it('a JSON errorMessage carrying a marker is classified by it', () => {
-    expect(thrown(() => parseImagePoll('{"errorMessage":"Unsafe image content detected"}', BING)).code).toBe('PROMPT_REJECTED');
+    expect(thrown(() => parseImagePoll('{"errorMessage":"Unsafe image content detected"}', BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
   });
 
   it('an upstream message is cleaned and bounded', () => {
-    const error = thrown(() => parseImagePoll(JSON.stringify({ errorMessage: `bad\u0000\n${'x'.repeat(2000)}` }), BING));
+    const error = thrown(() =>
+      parseImagePoll(JSON.stringify({ errorMessage: `bad\u0000\n${'x'.repeat(2000)}` }), BING),
+    );
     expect(error.message).not.toMatch(/[\u0000-\u001f]/);
     expect(error.message.length).toBeLessThan(400);
   });
 
   it('a rejection page at the output side is PROMPT_REJECTED', () => {
-    expect(thrown(() => parseImagePoll(page('<div>Unsafe image content detected</div>'), BING)).code).toBe('PROMPT_REJECTED');
-    expect(thrown(() => parseImagePoll(page('<div>This prompt has been blocked</div>'), BING)).code).toBe('PROMPT_REJECTED');
+    expect(thrown(() => parseImagePoll(page('<div>Unsafe image content detected</div>'), BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
+    expect(thrown(() => parseImagePoll(page('<div>This prompt has been blocked</div>'), BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
   });
 
   it('garbage is a retryable UPSTREAM error', () => {
@@ -188,7 +201,10 @@ describe('image poll: results', () => {
   });
 
   it('makes relative /th/id/ paths absolute on the Bing host, and sets pid=ImgGn whatever pid was', () => {
-    const state = parseImagePoll(resultPage(['/th/id/OIG1.xyz?w=270&amp;h=270&amp;pid=ImgGn', '/th/id/OIG1.uvw?pid=Other']), BING);
+    const state = parseImagePoll(
+      resultPage(['/th/id/OIG1.xyz?w=270&amp;h=270&amp;pid=ImgGn', '/th/id/OIG1.uvw?pid=Other']),
+      BING,
+    );
     expect(state.state === 'done' && state.images).toEqual([
       'https://www.bing.com/th/id/OIG1.xyz?pid=ImgGn',
       'https://www.bing.com/th/id/OIG1.uvw?pid=ImgGn',
@@ -196,7 +212,9 @@ describe('image poll: results', () => {
   });
 
   it('reads single-quoted src attributes', () => {
-    const html = page(`<div class="gir_mmimg"><img class='mimg' src='https://th.bing.com/th/id/OIG1.q?w=1&amp;pid=ImgGn'/></div>`);
+    const html = page(
+      `<div class="gir_mmimg"><img class='mimg' src='https://th.bing.com/th/id/OIG1.q?w=1&amp;pid=ImgGn'/></div>`,
+    );
     const state = parseImagePoll(html, BING);
     expect(state.state === 'done' && state.images).toEqual(['https://th.bing.com/th/id/OIG1.q?pid=ImgGn']);
   });
@@ -237,7 +255,10 @@ describe('image poll: results', () => {
 
   it('no usable image at all is an error, not a success with nothing', () => {
     const error = thrown(() =>
-      parseImagePoll(resultPage(['https://evil.example/th/id/OIG1.x?pid=ImgGn', 'http://www.bing.com/th/id/OIG1.y']), BING),
+      parseImagePoll(
+        resultPage(['https://evil.example/th/id/OIG1.x?pid=ImgGn', 'http://www.bing.com/th/id/OIG1.y']),
+        BING,
+      ),
     );
     expect(error.code).toBe('UPSTREAM');
     expect(error.retryable).toBe(false);
@@ -264,7 +285,9 @@ describe('image poll: revised prompt', () => {
   });
 
   it('comes from the alt of an image-row-img image, entities decoded', () => {
-    const html = page(`<div class="gir_mmimg"><img class="image-row-img mimg" src="/th/id/OIG4.a?pid=ImgGn" alt="${encoded}"/></div>`);
+    const html = page(
+      `<div class="gir_mmimg"><img class="image-row-img mimg" src="/th/id/OIG4.a?pid=ImgGn" alt="${encoded}"/></div>`,
+    );
     const state = parseImagePoll(html, BING);
     expect(state.state === 'done' && state.revisedPrompt).toBe(revised);
   });
@@ -283,19 +306,31 @@ describe('video poll', () => {
 
   it('"Pending" and "Still pending", in any case and with spaces around, are confirmed pending', () => {
     for (const message of ['Pending', 'Still pending', ' pending ', 'PENDING', 'still Pending  ', 'STILL   PENDING']) {
-      expect(parseVideoPoll(JSON.stringify({ errorMessage: message }), BING)).toEqual({ state: 'pending', confirmed: true });
+      expect(parseVideoPoll(JSON.stringify({ errorMessage: message }), BING)).toEqual({
+        state: 'pending',
+        confirmed: true,
+      });
     }
   });
 
   it('an empty body or a page without a result is unconfirmed pending', () => {
     expect(parseVideoPoll('', BING)).toEqual({ state: 'pending', confirmed: false });
-    expect(parseVideoPoll(page('<div id="vidcont" class="vid_cont"></div>'), BING)).toEqual({ state: 'pending', confirmed: false });
+    expect(parseVideoPoll(page('<div id="vidcont" class="vid_cont"></div>'), BING)).toEqual({
+      state: 'pending',
+      confirmed: false,
+    });
   });
 
   it('completes with showContent, as a string or inside an object', () => {
     expect(parseVideoPoll(JSON.stringify({ showContent: url }), BING)).toEqual({ state: 'done', url });
-    expect(parseVideoPoll(JSON.stringify({ showContent: { video: { src: url } } }), BING)).toEqual({ state: 'done', url });
-    expect(parseVideoPoll(JSON.stringify({ showContent: `<div ourl="${url}"></div>` }), BING)).toEqual({ state: 'done', url });
+    expect(parseVideoPoll(JSON.stringify({ showContent: { video: { src: url } } }), BING)).toEqual({
+      state: 'done',
+      url,
+    });
+    expect(parseVideoPoll(JSON.stringify({ showContent: `<div ourl="${url}"></div>` }), BING)).toEqual({
+      state: 'done',
+      url,
+    });
   });
 
   it('completes with ourl, unescaping \\/, \\u0026 and entities', () => {
@@ -315,7 +350,8 @@ describe('video poll', () => {
   });
 
   it('reads ourl inside a JSON string (escaped quotes) and entity-quoted ourl', () => {
-    const json = '{"html":"<div ourl=\\"https:\\/\\/th.bing.com\\/th\\/id\\/OVID.abc?pid=videocreator\\u0026sig=1\\"></div>"}';
+    const json =
+      '{"html":"<div ourl=\\"https:\\/\\/th.bing.com\\/th\\/id\\/OVID.abc?pid=videocreator\\u0026sig=1\\"></div>"}';
     expect(parseVideoPoll(json, BING)).toEqual({ state: 'done', url: `${url}&sig=1` });
     expect(parseVideoPoll(`<div data-x="ourl=&quot;${url}&quot;"></div>`, BING)).toEqual({ state: 'done', url });
   });
@@ -346,7 +382,10 @@ describe('video poll', () => {
       ...['w', 'h', 'c', 'rs', 'qlt', 'o'].map((p) => `https://th.bing.com/th/id/OVID.abc?pid=videocreator&${p}=1`),
     ];
     for (const bad of refused) {
-      expect(parseVideoPoll(JSON.stringify({ showContent: bad }), BING), bad).toEqual({ state: 'pending', confirmed: false });
+      expect(parseVideoPoll(JSON.stringify({ showContent: bad }), BING), bad).toEqual({
+        state: 'pending',
+        confirmed: false,
+      });
       expect(parseVideoPoll(`<div ourl="${bad}"></div>`, BING), bad).toEqual({ state: 'pending', confirmed: false });
     }
   });
@@ -364,8 +403,12 @@ describe('video poll', () => {
   });
 
   it('rejection markers fail as PROMPT_REJECTED', () => {
-    expect(thrown(() => parseVideoPoll(page('<div>This prompt has been blocked.</div>'), BING)).code).toBe('PROMPT_REJECTED');
-    expect(thrown(() => parseVideoPoll('{"errorMessage":"This prompt is being reviewed"}', BING)).code).toBe('PROMPT_REJECTED');
+    expect(thrown(() => parseVideoPoll(page('<div>This prompt has been blocked.</div>'), BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
+    expect(thrown(() => parseVideoPoll('{"errorMessage":"This prompt is being reviewed"}', BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
   });
 
   it('garbage is a retryable UPSTREAM error', () => {

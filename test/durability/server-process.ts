@@ -2,6 +2,7 @@
  * The server as a real child process (`node --import tsx src/main.ts`), for tests that kill it, stop it
  * with a signal, and start it again on the same data directory.
  */
+import { vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,7 +37,11 @@ const running = new Set<ChildProcess>();
  * The environment of a server on `dataDir` against the simulator at `bingOrigin`: SQLite store, schedule
  * scaled by 0.01 with a 100 ms poll interval throughout, info logs.
  */
-export function serverEnv(bingOrigin: string, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+export function serverEnv(
+  bingOrigin: string,
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -75,7 +80,10 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   let partial = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   const listening = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within ${START_TIMEOUT_MS} ms:\n${err}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the server did not start within ${START_TIMEOUT_MS} ms:\n${err}`)),
+      START_TIMEOUT_MS,
+    );
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
@@ -126,10 +134,11 @@ function parseLine(line: string): Record<string, unknown> {
 /** SIGKILLs every server this file started that is still running: for afterEach, pass or fail. */
 export async function killServers(): Promise<void> {
   const exits = [...running].map(
-    (child) => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    }),
+    (child) =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
   );
   await within(Promise.all(exits), 5_000, 'a server survived SIGKILL');
 }
@@ -142,15 +151,16 @@ export function within<T>(work: Promise<T>, ms: number, message: string): Promis
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `ms`. */
-export async function until<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** `check`'s first value other than undefined, or a failure naming `what` after `ms`. */
+export function until<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await check();
+      if (value === undefined) throw new Error(`still waiting for ${what}`);
+      return value;
+    },
+    { timeout: ms, interval: 50 },
+  );
 }
 
 /** A fresh temporary directory, and its removal. */

@@ -71,7 +71,9 @@ describe('introspection', () => {
     expect((await post(chain(INTROSPECTION_MAX_DEPTH - 3))).errors).toBeUndefined();
     const refused = await post(chain(INTROSPECTION_MAX_DEPTH + 10));
     expect(refused.data).toBeUndefined();
-    expect(refused.errors?.[0]?.message).toBe(`Introspection nested ${INTROSPECTION_MAX_DEPTH + 13} levels deep; the limit is ${INTROSPECTION_MAX_DEPTH}.`);
+    expect(refused.errors?.[0]?.message).toBe(
+      `Introspection nested ${INTROSPECTION_MAX_DEPTH + 13} levels deep; the limit is ${INTROSPECTION_MAX_DEPTH}.`,
+    );
   });
 
   it('follows fragments, and a fragment used twice counts once per path', async () => {

@@ -57,15 +57,29 @@ export async function submitImage(
   opts: { model?: ImageModel; rt?: RequestType; cookie?: string | null } = {},
 ): Promise<Submitted> {
   const s = { prompt, model: opts.model ?? 'DALLE', aspect: 'SQUARE' as const, rt: opts.rt ?? 4 };
-  const reply = await call(imageSubmitUrl(origin, s), { method: 'POST', body: imageSubmitBody(s), cookie: opts.cookie });
+  const reply = await call(imageSubmitUrl(origin, s), {
+    method: 'POST',
+    body: imageSubmitBody(s),
+    cookie: opts.cookie,
+  });
   return withId(reply, origin);
 }
 
-export function pollImage(origin: string, id: string, prompt: string, model: ImageModel = 'DALLE', cookie?: string | null): Promise<Reply> {
+export function pollImage(
+  origin: string,
+  id: string,
+  prompt: string,
+  model: ImageModel = 'DALLE',
+  cookie?: string | null,
+): Promise<Reply> {
   return call(imagePollUrl(origin, { requestId: id, prompt, model, aspect: 'SQUARE' }), { cookie });
 }
 
-export async function submitVideo(origin: string, prompt: string, form: VideoSubmitForm = 'dedicated'): Promise<Submitted> {
+export async function submitVideo(
+  origin: string,
+  prompt: string,
+  form: VideoSubmitForm = 'dedicated',
+): Promise<Submitted> {
   const r = videoSubmitRequest(origin, form, { prompt, aspect: 'PORTRAIT' });
   const reply = await call(r.url, { method: 'POST', body: r.body, headers: { referer: r.referer } });
   return withId(reply, origin);
