@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions, Benchmark, Goal, Measurement } from './benchmark.js';
+import { clusterBenchmark } from './cluster.js';
+import { clusterStoreBenchmark } from './cluster-store.js';
 import { coldStartBenchmark } from './cold-start.js';
 import { fanoutBenchmark } from './fanout.js';
 import { heldBenchmark } from './held.js';
@@ -17,7 +19,15 @@ import { ROOT } from './processes.js';
 import { machine, markdownGoals, markdownTable, medianOf, tables, textGoals, textTable } from './report.js';
 import { schedulesBenchmark } from './schedules.js';
 
-const ALL: Benchmark[] = [schedulesBenchmark, overheadBenchmark, fanoutBenchmark, heldBenchmark, coldStartBenchmark];
+const ALL: Benchmark[] = [
+  schedulesBenchmark,
+  overheadBenchmark,
+  fanoutBenchmark,
+  heldBenchmark,
+  coldStartBenchmark,
+  clusterStoreBenchmark,
+  clusterBenchmark,
+];
 
 interface Outcome {
   benchmark: Benchmark;
@@ -156,7 +166,7 @@ function spliced(existing: string, outcomes: Outcome[], options: BenchOptions): 
 }
 
 /** Whatever hangs, the run ends: CI must get an answer. */
-const WATCHDOG_MS = { quick: 5 * 60_000, full: 30 * 60_000 };
+const WATCHDOG_MS = { quick: 10 * 60_000, full: 40 * 60_000 };
 
 async function main(): Promise<number> {
   const quick = process.argv.includes('--quick');

@@ -125,6 +125,19 @@ export const ENV = z.object({
   MAX_PROMPT_LENGTH: int(1, 100_000).default(480),
   MAX_BODY_SIZE: int(1_024).default(102_400),
   SIMULATOR: bool.default('false'),
+
+  REDIS_URL: z
+    .string()
+    .trim()
+    .url('must be a URL such as redis://127.0.0.1:6379')
+    .refine((value) => /^rediss?:$/.test(new URL(value).protocol), 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[\w.-]{1,64}$/, 'must be letters, digits, ".", "-" or "_"')
+    .default('bic'),
+  JOB_LOCK_DURATION: duration('ms').default('30s'),
 });
 
 export type Config = ReturnType<typeof configFrom>;
@@ -200,6 +213,11 @@ export function configFrom(source: Record<string, string | undefined>) {
       csrfPrevention: e.CSRF_PREVENTION,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    /** Cluster mode: set when REDIS_URL is; every instance on the same Redis and prefix shares the work. */
+    cluster:
+      e.REDIS_URL === undefined
+        ? undefined
+        : { redisUrl: e.REDIS_URL, prefix: e.REDIS_PREFIX, lockMs: e.JOB_LOCK_DURATION },
     /** The upstream is the project's own Bing simulator (npm run demo). */
     simulator: e.SIMULATOR,
   };

@@ -10,6 +10,8 @@ import { Authenticator } from './auth/caller.js';
 import { withoutSecrets } from './auth/redact.js';
 import { BingClient } from './bing/client.js';
 import { LearnedSchedule, type PollScheduler } from './bing/schedule.js';
+import { Cluster } from './cluster/index.js';
+import { redisSecrets } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createRestHandler } from './rest/index.js';
@@ -20,6 +22,7 @@ import { MemoryTaskStore } from './tasks/memory-store.js';
 import { TaskService } from './tasks/service.js';
 import { SqliteTaskStore } from './tasks/sqlite-store.js';
 import type { TaskStore } from './tasks/store.js';
+import { alwaysReady, answerReadiness } from './readyz.js';
 import { attachGraphQLWebSocket } from './websocket.js';
 import { createGraphQL, type GraphQLOptions } from './yoga.js';
 
@@ -50,9 +53,23 @@ function openStore(config: Config): TaskStore {
 export function createApp(config: Config, options: AppOptions = {}): App {
   const keys = ApiKeys.from(config.auth.keys, config.auth.keysFile);
   // Whatever an unforeseen error quotes, no log line holds the cookie or a key.
-  const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [...config.bing.cookies, ...keys.plain]);
-  const store = options.store ?? openStore(config);
-  const events = options.events ?? new LocalTaskEvents();
+  const redisPassword = config.cluster ? redisSecrets(config.cluster.redisUrl) : [];
+  const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [
+    ...config.bing.cookies,
+    ...keys.plain,
+    ...redisPassword,
+  ]);
+  const limits = {
+    perMinute: config.limits.perMinute,
+    inFlightPerKey: config.limits.inFlightPerKey,
+    subscriptionsPerKey: config.limits.subscriptionsPerKey,
+    inFlight: config.limits.inFlightPerAccount * Math.max(1, config.bing.cookies.length),
+    queueMax: config.limits.queueMax,
+  };
+  // Cluster mode (REDIS_URL): tasks, events, generations and limits shared through Redis.
+  const cluster = config.cluster && new Cluster({ ...config.cluster, limits, log });
+  const store = options.store ?? cluster?.store ?? openStore(config);
+  const events = options.events ?? cluster?.events ?? new LocalTaskEvents();
   const client = new BingClient({
     ...config.bing,
     schedule: options.schedule ?? new LearnedSchedule(config.schedule),
@@ -68,15 +85,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       ttlMs: config.tasks.ttlMs,
       maxTasks: config.tasks.max,
       sweepIntervalMs: config.tasks.sweepIntervalMs,
-      limits: {
-        perMinute: config.limits.perMinute,
-        inFlightPerKey: config.limits.inFlightPerKey,
-        subscriptionsPerKey: config.limits.subscriptionsPerKey,
-        inFlight: config.limits.inFlightPerAccount * Math.max(1, config.bing.cookies.length),
-        queueMax: config.limits.queueMax,
-      },
+      limits,
     },
     log,
+    cluster?.queue,
   );
   const auth = new Authenticator(keys, config.auth.trustProxy);
   const yoga = createGraphQL(config, service, auth, log, options.graphql);
@@ -86,6 +98,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const streams = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0] ?? '/';
+    if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      void answerReadiness(res, cluster ? () => cluster.readiness() : alwaysReady, () => stopping !== undefined);
+      return;
+    }
     // Preflights, /graphql's too, are answered by the REST handler with the one CORS policy.
     if (req.method !== 'OPTIONS' && (path === yoga.graphqlEndpoint || path.startsWith(`${yoga.graphqlEndpoint}/`))) {
       if (refuseBody(req, res, config.http.maxBodyBytes)) return;
@@ -111,6 +127,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     client,
     log,
     async start() {
+      await cluster?.connect();
       await service.start();
       warnWhenExposed(config, auth.required, log);
       await new Promise<void>((resolve, reject) => {
@@ -147,6 +164,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         clearTimeout(force);
         await store.close();
         await events.close();
+        await cluster?.close();
         await client.close();
       })();
       return stopping;

@@ -19,6 +19,7 @@ export const ERROR_STATUS: Record<ErrorCode, { status: number; type: ErrorType }
   INTERNAL: { status: 500, type: 'api_error' },
   UPSTREAM: { status: 502, type: 'api_error' },
   TIMEOUT: { status: 504, type: 'timeout_error' },
+  UNAVAILABLE: { status: 503, type: 'api_error' },
 };
 
 /** Seconds a rate-limited caller is told to wait when Bing named no time. */

@@ -41,7 +41,7 @@ function errorType(name: string, code: ErrorCode, description: string) {
       ...(code === 'INVALID_REQUEST'
         ? { field: t.exposeString('field', { nullable: true, description: 'The input field at fault.' }) }
         : {}),
-      ...(code === 'RATE_LIMITED'
+      ...(code === 'RATE_LIMITED' || code === 'UNAVAILABLE'
         ? { retryAfterSeconds: t.exposeInt('retryAfterSeconds', { nullable: true, description: 'When to try again.' }) }
         : {}),
     }),
@@ -73,6 +73,11 @@ export const ERROR_TYPES = {
   ),
   UPSTREAM: errorType('UpstreamError', 'UPSTREAM', 'Bing failed, was unreachable or answered something unreadable.'),
   TIMEOUT: errorType('TimeoutError', 'TIMEOUT', 'Bing did not finish before the deadline.'),
+  UNAVAILABLE: errorType(
+    'UnavailableError',
+    'UNAVAILABLE',
+    'Cluster mode: the shared Redis cannot be reached, so nothing was sent to Bing. Try again shortly.',
+  ),
 } as const;
 
 export const GENERATION_ERRORS = Object.values(ERROR_TYPES);

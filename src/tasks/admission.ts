@@ -21,7 +21,7 @@ export interface ServiceLimits {
   queueMax: number;
 }
 
-function clientOf(caller: Caller): string {
+export function clientOf(caller: Caller): string {
   return caller.client ?? caller.owner ?? 'anonymous';
 }
 

@@ -68,10 +68,13 @@ export async function* watchTask(
     yield first;
     if (isTerminal(first.status)) return;
     let last = JSON.stringify(first);
+    let newest = first.updatedAt;
     for await (const task of changes) {
       const seen = JSON.stringify(task);
-      if (seen === last) continue;
+      // A shared event bus may deliver a change older than the state read first: it is news to no one.
+      if (seen === last || task.updatedAt < newest) continue;
       last = seen;
+      newest = task.updatedAt;
       yield task;
       if (isTerminal(task.status)) return;
     }

@@ -12,12 +12,15 @@ export class Retention {
   readonly #store: TaskStore;
   readonly #options: RetentionOptions;
   readonly #log: Logger;
+  /** Shared stores (cluster mode) sweep on one instance per interval: this says whether it is this one. */
+  readonly #lead: (() => Promise<boolean>) | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(store: TaskStore, options: RetentionOptions, log: Logger) {
+  constructor(store: TaskStore, options: RetentionOptions, log: Logger, lead?: () => Promise<boolean>) {
     this.#store = store;
     this.#options = options;
     this.#log = log;
+    this.#lead = lead;
   }
 
   /** Deletes finished tasks past their time to live, then keeps the store under its cap. */
@@ -42,6 +45,7 @@ export class Retention {
   /** A store that fails a sweep (a lock held too long, a full disk) must not take the server down. */
   async #sweepOrLog(): Promise<void> {
     try {
+      if (this.#lead && !(await this.#lead())) return;
       await this.sweep();
     } catch (error) {
       this.#log.error({ err: error }, 'sweeping finished tasks failed; the next sweep tries again');

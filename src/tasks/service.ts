@@ -11,6 +11,8 @@ import { ServiceError, notFound } from './errors.js';
 import { watchTask, type TaskEvents } from './events.js';
 import type { GenerationEvent, GenerationWatch, Generations, Resume, SessionState, Submitted } from './generations.js';
 import { parseImageInput, parseVideoInput } from './input.js';
+import type { GenerationQueue } from './queue.js';
+import { QueuedGenerations } from './queued.js';
 import { TaskRecord } from './record.js';
 import { recover } from './recovery.js';
 import { Retention } from './retention.js';
@@ -47,6 +49,9 @@ export class TaskService {
   readonly #stopping = new AbortController();
   readonly #running = new Set<Promise<unknown>>();
   readonly #admission: Admission;
+  /** Cluster mode: generations go through the shared queue, and any instance's worker runs them. */
+  readonly #queue: GenerationQueue | undefined;
+  readonly #queued: QueuedGenerations | undefined;
 
   constructor(
     generations: Generations,
@@ -54,12 +59,27 @@ export class TaskService {
     events: TaskEvents,
     options: TaskServiceOptions,
     log: Logger,
+    queue?: GenerationQueue,
   ) {
     this.#generations = generations;
     this.#store = store;
     this.#events = events;
     this.#record = new TaskRecord(store, events);
-    this.#retention = new Retention(store, options, log);
+    // Shared by every instance: one of them sweeps per interval.
+    const lead = queue && (() => queue.lead('sweep', Math.round(options.sweepIntervalMs * 0.9)));
+    this.#retention = new Retention(store, options, log, lead);
+    this.#queue = queue;
+    this.#queued =
+      queue &&
+      new QueuedGenerations({
+        generations,
+        store,
+        events,
+        record: this.#record,
+        queue,
+        log,
+        stopping: this.#stopping.signal,
+      });
     this.#options = options;
     this.#log = log;
     this.#admission = new Admission(options.limits);
@@ -69,6 +89,14 @@ export class TaskService {
 
   /** Resumes what a previous run left unfinished, and starts the retention sweep. */
   async start(): Promise<void> {
+    if (this.#queue && this.#queued) {
+      // No start-up recovery: a dead instance's jobs are taken over by the queue, not by the next start.
+      await this.#queue.start(this.#queued.run);
+      this.#queued.start(this.#options.sweepIntervalMs);
+      this.#retention.start();
+      return;
+    }
+    // One process sees every change, so it keeps the count itself; in cluster mode the store counts.
     await this.#record.countActive();
     await recover(this.#store, {
       fail: (task, error) => this.#fail(task, error),
@@ -80,7 +108,10 @@ export class TaskService {
   /** Stops every wait without failing its task; resolves when they have all let go. */
   async stop(): Promise<void> {
     this.#retention.stop();
+    this.#queued?.stop();
     this.#stopping.abort(new Error('The server is stopping.'));
+    // Hands this instance's running generations back to the queue, for another instance to resume.
+    await this.#queue?.stop();
     await Promise.allSettled([...this.#running]);
   }
 
@@ -124,6 +155,7 @@ export class TaskService {
   async createImage(raw: { query?: unknown; model?: unknown; aspect?: unknown }, caller: Caller): Promise<ImageTask> {
     const input = parseImageInput(raw, this.#options.maxPromptLength);
     this.#refuseWhenStopping();
+    if (this.#queued) return this.#queued.createImage(input, caller, this.#options.imageDeadlineMs);
     const { release, slot } = this.#admission.generation(caller);
     let task: ImageTask;
     try {
@@ -150,6 +182,7 @@ export class TaskService {
   async createVideo(raw: { query?: unknown; aspect?: unknown }, caller: Caller): Promise<VideoTask> {
     const input = parseVideoInput(raw, this.#options.maxPromptLength);
     this.#refuseWhenStopping();
+    if (this.#queued) return this.#queued.createVideo(input, caller, this.#options.videoDeadlineMs);
     const { release, slot } = this.#admission.generation(caller);
     let task: VideoTask;
     try {

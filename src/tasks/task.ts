@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'NOT_FOUND',
   'INTERNAL',
+  /** Cluster mode: the shared Redis cannot be reached; nothing was sent to Bing. */
+  'UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
