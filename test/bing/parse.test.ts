@@ -5,7 +5,6 @@ import {
   classifySubmitPage,
   parseImagePoll,
   parseSessionPage,
-  parseVideoPoll,
 } from '../../src/bing/parse.js';
 
 const BING = 'https://www.bing.com';
@@ -275,104 +274,5 @@ describe('image poll: revised prompt', () => {
     expect(other.state === 'done' && other.revisedPrompt).toBeNull();
     const none = parseImagePoll(resultPage(images), BING);
     expect(none.state === 'done' && none.revisedPrompt).toBeNull();
-  });
-});
-
-describe('video poll', () => {
-  const url = 'https://th.bing.com/th/id/OVID.abc?pid=videocreator';
-
-  it('"Pending" and "Still pending", in any case and with spaces around, are confirmed pending', () => {
-    for (const message of ['Pending', 'Still pending', ' pending ', 'PENDING', 'still Pending  ', 'STILL   PENDING']) {
-      expect(parseVideoPoll(JSON.stringify({ errorMessage: message }), BING)).toEqual({ state: 'pending', confirmed: true });
-    }
-  });
-
-  it('an empty body or a page without a result is unconfirmed pending', () => {
-    expect(parseVideoPoll('', BING)).toEqual({ state: 'pending', confirmed: false });
-    expect(parseVideoPoll(page('<div id="vidcont" class="vid_cont"></div>'), BING)).toEqual({ state: 'pending', confirmed: false });
-  });
-
-  it('completes with showContent, as a string or inside an object', () => {
-    expect(parseVideoPoll(JSON.stringify({ showContent: url }), BING)).toEqual({ state: 'done', url });
-    expect(parseVideoPoll(JSON.stringify({ showContent: { video: { src: url } } }), BING)).toEqual({ state: 'done', url });
-    expect(parseVideoPoll(JSON.stringify({ showContent: `<div ourl="${url}"></div>` }), BING)).toEqual({ state: 'done', url });
-  });
-
-  it('completes with ourl, unescaping \\/, \\u0026 and entities', () => {
-    const body = `<div class="vid_cont" ourl="https:\\/\\/th.bing.com\\/th\\/id\\/OVID.abc?mkt=en-US\\u0026pid=videocreator&amp;sig=1"></div>`;
-    expect(parseVideoPoll(body, BING)).toEqual({
-      state: 'done',
-      url: 'https://th.bing.com/th/id/OVID.abc?mkt=en-US&pid=videocreator&sig=1',
-    });
-  });
-
-  it('keeps \\u0026amp; as &amp; (entities are decoded once, never twice)', () => {
-    const body = `<div ourl="https:\\/\\/th.bing.com\\/th\\/id\\/OVID.abc?pid=videocreator\\u0026amp;sig=1&amp;amp;x=2"></div>`;
-    expect(parseVideoPoll(body, BING)).toEqual({
-      state: 'done',
-      url: 'https://th.bing.com/th/id/OVID.abc?pid=videocreator&amp;sig=1&amp;x=2',
-    });
-  });
-
-  it('reads ourl inside a JSON string (escaped quotes) and entity-quoted ourl', () => {
-    const json = '{"html":"<div ourl=\\"https:\\/\\/th.bing.com\\/th\\/id\\/OVID.abc?pid=videocreator\\u0026sig=1\\"></div>"}';
-    expect(parseVideoPoll(json, BING)).toEqual({ state: 'done', url: `${url}&sig=1` });
-    expect(parseVideoPoll(`<div data-x="ourl=&quot;${url}&quot;"></div>`, BING)).toEqual({ state: 'done', url });
-  });
-
-  it('rewrites tse<N>.mm.bing.net to th.bing.com', () => {
-    const body = JSON.stringify({ showContent: 'https://tse2.mm.bing.net/th/id/OVID.abc?pid=videocreator' });
-    expect(parseVideoPoll(body, BING)).toEqual({ state: 'done', url });
-  });
-
-  it('accepts https on bing.com or any subdomain, and the configured origin', () => {
-    for (const ok of ['https://bing.com/v/1?pid=videocreator', 'https://a.b.bing.com/v/1?pid=videocreator']) {
-      expect(parseVideoPoll(JSON.stringify({ showContent: ok }), BING)).toEqual({ state: 'done', url: ok });
-    }
-    const sim = 'http://127.0.0.1:40123';
-    const local = `${sim}/videos/1-abc.mp4?pid=videocreator`;
-    expect(parseVideoPoll(JSON.stringify({ showContent: local }), sim)).toEqual({ state: 'done', url: local });
-  });
-
-  it('refuses other hosts, plain http, a missing pid=videocreator and thumbnail parameters', () => {
-    const refused = [
-      'http://th.bing.com/th/id/OVID.abc?pid=videocreator',
-      'https://evil.example/th/id/OVID.abc?pid=videocreator',
-      'https://bing.com.evil.example/v?pid=videocreator',
-      'https://evilbing.com/v?pid=videocreator',
-      'http://127.0.0.1:40123/videos/1.mp4?pid=videocreator',
-      'https://th.bing.com/th/id/OVID.abc',
-      'https://th.bing.com/th/id/OVID.abc?pid=ImgGn',
-      ...['w', 'h', 'c', 'rs', 'qlt', 'o'].map((p) => `https://th.bing.com/th/id/OVID.abc?pid=videocreator&${p}=1`),
-    ];
-    for (const bad of refused) {
-      expect(parseVideoPoll(JSON.stringify({ showContent: bad }), BING), bad).toEqual({ state: 'pending', confirmed: false });
-      expect(parseVideoPoll(`<div ourl="${bad}"></div>`, BING), bad).toEqual({ state: 'pending', confirmed: false });
-    }
-  });
-
-  it('takes the first acceptable ourl when a thumbnail comes first', () => {
-    const body = `<img ourl="https://th.bing.com/th/id/OVID.abc?pid=videocreator&amp;w=320"/><div ourl="${url}"></div>`;
-    expect(parseVideoPoll(body, BING)).toEqual({ state: 'done', url });
-  });
-
-  it('any other errorMessage fails with its text', () => {
-    const error = thrown(() => parseVideoPoll('{"errorMessage":"Video generation failed"}', BING));
-    expect(error.code).toBe('UPSTREAM');
-    expect(error.retryable).toBe(false);
-    expect(error.message).toContain('Video generation failed');
-  });
-
-  it('rejection markers fail as PROMPT_REJECTED', () => {
-    expect(thrown(() => parseVideoPoll(page('<div>This prompt has been blocked.</div>'), BING)).code).toBe('PROMPT_REJECTED');
-    expect(thrown(() => parseVideoPoll('{"errorMessage":"This prompt is being reviewed"}', BING)).code).toBe('PROMPT_REJECTED');
-  });
-
-  it('garbage is a retryable UPSTREAM error', () => {
-    for (const body of ['\u001f\u008b\u0008garbage', '{"showContent":', 'Pending']) {
-      const error = thrown(() => parseVideoPoll(body, BING));
-      expect(error.code).toBe('UPSTREAM');
-      expect(error.retryable).toBe(true);
-    }
   });
 });

@@ -1,17 +1,15 @@
 /** Real HTTP calls against a running simulator, with the URLs the real client builds. */
 
 import { request } from 'undici';
+import { imagePollUrl, imageSubmitBody, imageSubmitUrl, type ImageModel, type RequestType } from '../../src/bing/protocol.js';
 import {
-  imagePollUrl,
-  imageSubmitBody,
-  imageSubmitUrl,
   videoFallbackPollUrl,
   videoPollUrl,
   videoSubmitRequest,
-  type ImageModel,
-  type RequestType,
+  type VideoMode,
+  type VideoSubmit,
   type VideoSubmitForm,
-} from '../../src/bing/protocol.js';
+} from '../../src/bing/video-protocol.js';
 
 export const COOKIE = 'valid-cookie-123';
 
@@ -65,18 +63,23 @@ export function pollImage(origin: string, id: string, prompt: string, model: Ima
   return call(imagePollUrl(origin, { requestId: id, prompt, model, aspect: 'SQUARE' }), { cookie });
 }
 
-export async function submitVideo(origin: string, prompt: string, form: VideoSubmitForm = 'dedicated'): Promise<Submitted> {
-  const r = videoSubmitRequest(origin, form, { prompt, aspect: 'PORTRAIT' });
-  const reply = await call(r.url, { method: 'POST', body: r.body, headers: { referer: r.referer } });
+export async function submitVideo(
+  origin: string,
+  prompt: string,
+  form: VideoSubmitForm = 'generator',
+  more: Partial<VideoSubmit> & { cookie?: string | null } = {},
+): Promise<Submitted> {
+  const r = videoSubmitRequest(origin, form, { prompt, aspect: 'PORTRAIT', mode: 'FAST', ...more });
+  const reply = await call(r.url, { method: 'POST', body: r.body, headers: { referer: r.referer }, cookie: more.cookie });
   return withId(reply, origin);
 }
 
-export function pollVideo(origin: string, id: string, prompt: string): Promise<Reply> {
-  return call(videoPollUrl(origin, { requestId: id, prompt, aspect: 'PORTRAIT' }));
+export function pollVideo(origin: string, id: string, prompt: string, mode: VideoMode = 'FAST', path?: 'generator' | 'create'): Promise<Reply> {
+  return call(videoPollUrl(origin, { requestId: id, prompt, aspect: 'PORTRAIT', mode }, path));
 }
 
 export function pollVideoFallback(origin: string, id: string, prompt: string): Promise<Reply> {
-  return call(videoFallbackPollUrl(origin, { requestId: id, prompt, aspect: 'PORTRAIT' }));
+  return call(videoFallbackPollUrl(origin, { requestId: id, prompt, aspect: 'PORTRAIT', mode: 'FAST' }));
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
