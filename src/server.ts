@@ -61,6 +61,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     {
       imageDeadlineMs: config.bing.imageDeadlineMs,
       videoDeadlineMs: config.bing.videoDeadlineMs,
+      videoStandardDeadlineMs: config.bing.videoStandardDeadlineMs,
+      videoImage: { ...config.videoImage, origin: config.bing.origin },
       maxPromptLength: config.limits.maxPromptLength,
       ttlMs: config.tasks.ttlMs,
       maxTasks: config.tasks.max,

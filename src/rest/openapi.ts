@@ -76,6 +76,23 @@ const videoRequest = {
       description: `The aspect: a name in any case or its value: ${choices(VIDEO_ASPECT_NAMES, videoAspectValues)}.`,
       examples: ['LANDSCAPE'],
     },
+    mode: {
+      type: 'string',
+      description:
+        'fast (spends one of the account\'s free fast creations) or standard (spends nothing, takes much longer), any case. ' +
+        'Left out: fast while fast creations remain, otherwise standard.',
+      examples: ['standard'],
+    },
+    image: {
+      type: 'object',
+      description:
+        'Image-to-video (JSON bodies): exactly one of base64 (PNG, JPEG or WebP, at most MAX_IMAGE_BYTES, 4 MB by default) ' +
+        'or url (a Bing image URL this server returned; any https URL with VIDEO_IMAGE_FETCH=any).',
+      properties: {
+        base64: { type: 'string', contentEncoding: 'base64' },
+        url: { type: 'string', format: 'uri' },
+      },
+    },
   },
 };
 
@@ -233,6 +250,15 @@ export const OPENAPI = {
           session: { enum: ['active', 'inactive', 'expired'] },
           activeTasks: { type: 'integer', minimum: 0, description: 'Tasks still queued or processing.' },
           upstream: { enum: ['bing', 'simulator'] },
+          videoAccounts: {
+            type: 'array',
+            description: 'Per Bing account (by fingerprint, never the cookie): the free fast video creations left, null until Bing said.',
+            items: {
+              type: 'object',
+              required: ['account', 'fastCreationsLeft'],
+              properties: { account: { type: 'string' }, fastCreationsLeft: nullable('integer', { minimum: 0 }) },
+            },
+          },
         },
       },
       Options: {
@@ -299,6 +325,10 @@ export const OPENAPI = {
           createdAt: { type: 'string', format: 'date-time' },
           completedAt: nullable('string', { format: 'date-time' }),
           images: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'Image tasks only.' },
+          mode: { enum: ['fast', 'standard', null], description: 'Video tasks only: the mode Bing took it in (null while queued with the mode left open).' },
+          width: nullable('integer', { description: 'Video tasks only: the width in pixels, where Bing reported it.' }),
+          height: nullable('integer', { description: 'Video tasks only: the height in pixels, where Bing reported it.' }),
+          durationSeconds: nullable('number', { description: 'Video tasks only: the length in seconds, where Bing reported it.' }),
         },
       },
     },

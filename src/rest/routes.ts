@@ -51,6 +51,8 @@ const STATUS: Record<TaskStatus, string> = {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+const mode = (task: Task): string | null => task.mode?.toLowerCase() ?? null;
+
 function taskView(task: Task) {
   return {
     id: task.id,
@@ -60,7 +62,9 @@ function taskView(task: Task) {
     error: task.error,
     createdAt: iso(task.createdAt),
     completedAt: iso(task.completedAt),
-    ...(task.kind === 'IMAGE' ? { images: task.images } : {}),
+    ...(task.kind === 'IMAGE'
+      ? { images: task.images }
+      : { mode: mode(task), width: task.width, height: task.height, durationSeconds: task.durationSeconds }),
   };
 }
 
@@ -71,6 +75,8 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
   // Only the generations and the tasks need a key (when keys are on): the rest is public, as /health must be for probes.
   const caller = callerOf(auth ?? new Authenticator(ApiKeys.from(config.auth.keys, config.auth.keysFile), config.auth.trustProxy));
   const info = { name: project.name, version: project.version, repository: project.repository, endpoints: ENDPOINTS };
+  // A video request may carry its source image as base64: room for MAX_IMAGE_BYTES of it, plus the rest.
+  const videoBodyBytes = Math.max(config.http.maxBodyBytes, Math.ceil((config.videoImage.maxBytes * 4) / 3) + 64 * 1024);
 
   return [
     {
@@ -90,6 +96,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
           session: health.session,
           activeTasks: health.activeTasks,
           upstream: config.simulator ? 'simulator' : 'bing',
+          videoAccounts: health.fastCreations,
         });
       },
     },
@@ -119,8 +126,8 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
       pattern: /^\/create\/video$/i,
       handle: async (req) => {
         const who = caller(req);
-        const body = await readFields(req, config.http.maxBodyBytes);
-        const task = await service.createVideo({ query: body.query, aspect: body.aspect }, who);
+        const body = await readFields(req, videoBodyBytes);
+        const task = await service.createVideo({ query: body.query, aspect: body.aspect, mode: body.mode, image: body.image }, who);
         return success({ taskId: task.id, prompt: task.prompt });
       },
     },

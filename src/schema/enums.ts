@@ -1,5 +1,6 @@
 import { BING_ERROR_CODES } from '../bing/errors.js';
 import { IMAGE_ASPECT_NAMES, IMAGE_MODEL_NAMES, VIDEO_ASPECT_NAMES } from '../bing/protocol.js';
+import { VIDEO_MODE_DESCRIPTIONS, VIDEO_MODE_NAMES } from '../tasks/video-mode.js';
 import { builder } from './builder.js';
 
 export const ImageModelEnum = builder.enumType('ImageModel', {
@@ -14,6 +15,14 @@ export const ImageAspectEnum = builder.enumType('ImageAspect', {
 
 export const VideoAspectEnum = builder.enumType('VideoAspect', {
   values: VIDEO_ASPECT_NAMES,
+});
+
+export const VideoModeEnum = builder.enumType('VideoMode', {
+  description: 'How Bing makes a video. Left open, FAST while the account has fast creations left, otherwise STANDARD.',
+  values: Object.fromEntries(VIDEO_MODE_NAMES.map((mode) => [mode, { description: VIDEO_MODE_DESCRIPTIONS[mode] }])) as Record<
+    'FAST' | 'STANDARD',
+    { description: string }
+  >,
 });
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', {

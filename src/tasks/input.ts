@@ -5,6 +5,7 @@
 import type { ImageAspect, ImageModel, VideoAspect } from '../bing/protocol.js';
 import { invalid } from './errors.js';
 import { OPTIONS } from './options.js';
+import { parseVideoMode, type VideoMode } from './video-mode.js';
 
 export interface ImageInput {
   prompt: string;
@@ -15,6 +16,10 @@ export interface ImageInput {
 export interface VideoInput {
   prompt: string;
   aspect: VideoAspect;
+  /** Absent: fast while fast creations remain, standard otherwise. */
+  mode?: VideoMode | undefined;
+  /** Image-to-video: the source image, checked (video-image.ts), as base64. */
+  imageBase64?: string | undefined;
 }
 
 // C0 and C1 control characters; tabs and line breaks become spaces first.
@@ -64,9 +69,11 @@ export function parseImageInput(input: { query?: unknown; model?: unknown; aspec
   };
 }
 
-export function parseVideoInput(input: { query?: unknown; aspect?: unknown }, maxPromptLength: number): VideoInput {
+export function parseVideoInput(input: { query?: unknown; aspect?: unknown; mode?: unknown }, maxPromptLength: number): VideoInput {
+  const mode = parseVideoMode(input.mode);
   return {
     prompt: parsePrompt(input.query, maxPromptLength),
     aspect: byNameOrValue<VideoAspect>('aspect', input.aspect, OPTIONS.videoAspects, 'PORTRAIT'),
+    ...(mode ? { mode } : {}),
   };
 }

@@ -14,12 +14,17 @@ import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
 import { Admission, type ServiceLimits } from './admission.js';
 import type { Release } from '../limits/slots.js';
 import { isTerminal, type Task, type TaskKind } from './task.js';
+import { resolveVideoImage, type VideoImagePolicy } from './video-image.js';
 
 export type { ServiceLimits };
 
 export interface TaskServiceOptions {
   imageDeadlineMs: number;
+  /** A fast-mode video's deadline (and a video's whose mode is not chosen yet). */
   videoDeadlineMs: number;
+  videoStandardDeadlineMs: number;
+  /** What a source image of image-to-video may be, and where it may be fetched from. */
+  videoImage: VideoImagePolicy;
   maxPromptLength: number;
   ttlMs: number;
   maxTasks: number;
@@ -38,6 +43,8 @@ export interface Health {
   cookieSet: boolean;
   session: SessionState;
   activeTasks: number;
+  /** Free fast video creations left, per account (by fingerprint); null where Bing has not said. */
+  fastCreations: Array<{ account: string; fastCreationsLeft: number | null }>;
 }
 
 export class TaskService {
@@ -83,6 +90,7 @@ export class TaskService {
       cookieSet: this.#client.cookieSet(),
       session: this.#client.session(),
       activeTasks: this.#store.countWithStatus(['QUEUED', 'PROCESSING']),
+      fastCreations: this.#client.fastCreationsLeft(),
     };
   }
 
@@ -119,11 +127,15 @@ export class TaskService {
    * Submits a video and returns its task as soon as Bing accepted it, so that a refused prompt is an
    * answer; the wait goes on in the background. A video that has to wait for a slot is returned QUEUED.
    */
-  async createVideo(raw: { query?: unknown; aspect?: unknown }, caller: Caller): Promise<Task> {
-    const input = parseVideoInput(raw, this.#options.maxPromptLength);
+  async createVideo(raw: { query?: unknown; aspect?: unknown; mode?: unknown; image?: unknown }, caller: Caller): Promise<Task> {
+    const parsed = parseVideoInput(raw, this.#options.maxPromptLength);
     this.#refuseWhenStopping();
+    // The source image is checked (and fetched) before anything else: a bad one never makes a task.
+    const image = await resolveVideoImage(raw.image, this.#options.videoImage, this.#stopping.signal);
+    const input: VideoInput = image ? { ...parsed, imageBase64: image.base64 } : parsed;
     const { release, slot } = this.#admission.generation(caller);
-    const task = this.#newTask('VIDEO', input.prompt, null, input.aspect, this.#options.videoDeadlineMs, caller, slot);
+    const deadlineMs = input.mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
+    const task = this.#newTask('VIDEO', input.prompt, null, input.aspect, deadlineMs, caller, slot, input.mode ?? null);
     if (!slot) {
       void this.#track(this.#inSlot(task, undefined, () => this.#runVideo(task, input)))
         .catch(() => undefined)
@@ -213,6 +225,7 @@ export class TaskService {
     deadlineMs: number,
     caller: Caller,
     slot: Release | undefined,
+    mode: Task['mode'] = null,
   ): Task {
     const now = Date.now();
     const task: Task = {
@@ -227,6 +240,10 @@ export class TaskService {
       status: slot ? 'PROCESSING' : 'QUEUED',
       images: [],
       video: null,
+      mode,
+      width: null,
+      height: null,
+      durationSeconds: null,
       error: null,
       errorCode: null,
       createdAt: now,
@@ -266,7 +283,14 @@ export class TaskService {
       signal: this.#stopping.signal,
       onEvent: (event: GenerationEvent) => {
         if (event.type === 'submitted') {
-          this.#save(this.#store.get(task.id) ?? task, { bingRequestId: event.requestId, account: event.account });
+          const current = this.#store.get(task.id) ?? task;
+          const change: Partial<Task> = { bingRequestId: event.requestId, account: event.account };
+          if (event.mode) {
+            change.mode = event.mode;
+            // A standard video waits as long as standard mode takes, counted from the request.
+            if (event.mode === 'STANDARD') change.deadlineAt = Math.max(current.deadlineAt, current.createdAt + this.#options.videoStandardDeadlineMs);
+          }
+          this.#save(current, change);
         }
       },
     };
@@ -309,8 +333,16 @@ export class TaskService {
 
   async #waitVideo(task: Task, input: VideoInput, submitted: Submitted): Promise<void> {
     try {
-      const result = await this.#client.waitForVideo(input, { ...submitted, deadlineAt: task.deadlineAt }, this.#watch(task));
-      this.#save(this.#store.get(task.id) ?? task, { status: 'COMPLETED', video: result.url });
+      const mode = submitted.mode ?? task.mode ?? input.mode;
+      const result = await this.#client.waitForVideo(input, { ...submitted, mode, deadlineAt: task.deadlineAt }, this.#watch(task));
+      this.#save(this.#store.get(task.id) ?? task, {
+        status: 'COMPLETED',
+        video: result.url,
+        mode: result.mode,
+        width: result.width,
+        height: result.height,
+        durationSeconds: result.durationSeconds,
+      });
     } catch (error) {
       if (!this.#stopped(task, error)) this.#fail(task, error);
     }
@@ -336,7 +368,7 @@ export class TaskService {
     const submitted = { requestId: task.bingRequestId, account: task.account, submittedAt: task.createdAt, deadlineAt: task.deadlineAt };
     const wait: Promise<unknown> =
       task.kind === 'VIDEO'
-        ? this.#waitVideo(task, { prompt: task.prompt, aspect: task.aspect as VideoInput['aspect'] }, submitted)
+        ? this.#waitVideo(task, { prompt: task.prompt, aspect: task.aspect as VideoInput['aspect'] }, { ...submitted, mode: task.mode ?? 'FAST' })
         : this.#waitImage(task, { prompt: task.prompt, model: task.model ?? 'DALLE', aspect: task.aspect as ImageInput['aspect'] }, submitted);
     void this.#track(wait.catch(() => undefined).finally(slot));
   }

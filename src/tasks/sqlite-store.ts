@@ -18,6 +18,10 @@ interface TaskRow {
   status: string;
   images: string;
   video: string | null;
+  mode: string | null;
+  width: number | null;
+  height: number | null;
+  duration_seconds: number | null;
   error: string | null;
   error_code: string | null;
   created_at: number;
@@ -40,6 +44,10 @@ function toRow(t: Task): TaskRow {
     status: t.status,
     images: JSON.stringify(t.images),
     video: t.video,
+    mode: t.mode,
+    width: t.width,
+    height: t.height,
+    duration_seconds: t.durationSeconds,
     error: t.error,
     error_code: t.errorCode,
     created_at: t.createdAt,
@@ -64,6 +72,10 @@ function fromRow(r: TaskRow): Task {
     status: r.status as TaskStatus,
     images: JSON.parse(r.images) as string[],
     video: r.video,
+    mode: r.mode as Task['mode'],
+    width: r.width,
+    height: r.height,
+    durationSeconds: r.duration_seconds,
     error: r.error,
     errorCode: r.error_code as ErrorCode | null,
     createdAt: r.created_at,

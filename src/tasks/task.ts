@@ -1,5 +1,6 @@
 import type { BingErrorCode } from '../bing/errors.js';
 import type { ImageAspect, ImageModel, VideoAspect } from '../bing/protocol.js';
+import type { VideoMode } from './video-mode.js';
 
 export type TaskKind = 'IMAGE' | 'VIDEO';
 /** QUEUED: waiting for a free generation slot on the Bing account; nothing was sent to Bing yet. */
@@ -25,6 +26,12 @@ export interface Task {
   status: TaskStatus;
   images: string[];
   video: string | null;
+  /** Video tasks: the mode Bing took it in (null until submitted, when the caller left the choice open). */
+  mode: VideoMode | null;
+  /** Video tasks, once COMPLETED, where Bing reported them. */
+  width: number | null;
+  height: number | null;
+  durationSeconds: number | null;
   error: string | null;
   errorCode: ErrorCode | null;
   createdAt: number;
