@@ -104,13 +104,16 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+/** Enough that no ordinary test or demo runs out; the tests of running out configure fewer. */
+export const DEFAULT_FAST_CREATIONS = 100;
+
 export class VideoSim {
   readonly extras = new Map<string, VideoJobExtras>();
   readonly uploads = new Map<string, Upload>();
   readonly iid = `${randomBytes(4).toString('hex').toUpperCase()}.${randomBytes(2).toString('hex')}`;
   /** The SID of the `_SS` cookie the simulator sets; the upload's `sid` must match it (or the request's own `_SS`). */
   readonly sid = randomBytes(16).toString('hex').toUpperCase();
-  #fastCreations: number | null = 3;
+  #fastCreations: number | null = DEFAULT_FAST_CREATIONS;
   #countForm: FastCountForm = 'remaining';
   #countOnWarmUp = false;
   #upload: UploadBehaviour = 'ok';

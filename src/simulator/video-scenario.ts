@@ -72,7 +72,7 @@ export const FAST_COUNT_FORMS: readonly FastCountForm[] = ['remaining', 'aria', 
 export type UploadBehaviour = 'ok' | 'error' | 'json-error';
 
 export interface VideoConfiguration {
-  /** Free fast creations each cookie starts with; null: unlimited (and never shown). */
+  /** Free fast creations each cookie starts with (default 100); null: unlimited (and never shown). */
   fastCreations?: number | null;
   fastCountForm?: FastCountForm;
   /** Whether the count is also on the warm-up page (it is always on the count page). */
