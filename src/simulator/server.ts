@@ -154,7 +154,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (body === null) return write(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'Body too large' });
     if (record) record.body = body;
     if (mediaAnswer) return write(res, mediaAnswer);
-    if (isControl) return write(res, control(state, method, path, body));
+    if (isControl) return write(res, control(state, video, method, path, body));
 
     const ctx: Context = {
       state,

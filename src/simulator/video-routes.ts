@@ -130,8 +130,11 @@ export class VideoSim {
       if (!FAST_COUNT_FORMS.includes(c.fastCountForm)) throw new TypeError(`fastCountForm must be one of ${FAST_COUNT_FORMS.join(', ')}`);
       this.#countForm = c.fastCountForm;
     }
-    if (c.countOnWarmUp !== undefined) this.#countOnWarmUp = c.countOnWarmUp;
-    if (c.upload !== undefined) this.#upload = c.upload;
+    if (c.countOnWarmUp !== undefined) this.#countOnWarmUp = c.countOnWarmUp === true;
+    if (c.upload !== undefined) {
+      if (!['ok', 'error', 'json-error'].includes(c.upload)) throw new TypeError('upload must be ok, error or json-error');
+      this.#upload = c.upload;
+    }
   }
 
   /** Forgets jobs, uploads and spent fast creations; keeps the configuration. */
