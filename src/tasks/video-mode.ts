@@ -2,11 +2,10 @@
  * The video modes callers choose from: FAST spends one of the account's free fast creations, STANDARD
  * never does and takes much longer. Without a choice, the service picks FAST while fast creations remain.
  */
-import type { VideoMode } from '../bing/video-protocol.js';
 import { invalid } from './errors.js';
 
-export type { VideoMode };
-export const VIDEO_MODE_NAMES: readonly VideoMode[] = ['FAST', 'STANDARD'];
+export const VIDEO_MODE_NAMES = ['FAST', 'STANDARD'] as const;
+export type VideoMode = (typeof VIDEO_MODE_NAMES)[number];
 
 export const VIDEO_MODE_DESCRIPTIONS: Record<VideoMode, string> = {
   FAST: 'Spends one of the account\'s free fast creations; a video in one to a few minutes.',
