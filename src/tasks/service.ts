@@ -14,7 +14,7 @@ import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
 import { Admission, type ServiceLimits } from './admission.js';
 import type { Release } from '../limits/slots.js';
 import { isTerminal, type Task, type TaskKind } from './task.js';
-import { resolveVideoImage, type VideoImagePolicy } from './video-image.js';
+import { checkVideoImage, imageFromUrl, type VideoImage, type VideoImagePolicy } from './video-image.js';
 
 export type { ServiceLimits };
 
@@ -129,11 +129,19 @@ export class TaskService {
    */
   async createVideo(raw: { query?: unknown; aspect?: unknown; mode?: unknown; image?: unknown }, caller: Caller): Promise<Task> {
     const parsed = parseVideoInput(raw, this.#options.maxPromptLength);
+    const source = checkVideoImage(raw.image, this.#options.videoImage);
     this.#refuseWhenStopping();
-    // The source image is checked (and fetched) before anything else: a bad one never makes a task.
-    const image = await resolveVideoImage(raw.image, this.#options.videoImage, this.#stopping.signal);
-    const input: VideoInput = image ? { ...parsed, imageBase64: image.base64 } : parsed;
     const { release, slot } = this.#admission.generation(caller);
+    // A source image by URL is fetched (and checked) once the caller passed the limits; a bad one never makes a task.
+    let image: VideoImage | null;
+    try {
+      image = source instanceof URL ? await imageFromUrl(source, this.#options.videoImage, this.#stopping.signal) : source;
+    } catch (error) {
+      slot?.();
+      release();
+      throw error;
+    }
+    const input: VideoInput = image ? { ...parsed, imageBase64: image.base64 } : parsed;
     const deadlineMs = input.mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
     const task = this.#newTask('VIDEO', input.prompt, null, input.aspect, deadlineMs, caller, slot, input.mode ?? null);
     if (!slot) {

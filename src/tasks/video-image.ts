@@ -153,10 +153,19 @@ export function imageInput(value: unknown): { base64: unknown } | { url: unknown
   return hasBase64 ? { base64: fields['base64'] } : { url: fields['url'] };
 }
 
-/** Checks (and for a URL, fetches) the source image; null when the request has none. */
-export async function resolveVideoImage(value: unknown, policy: VideoImagePolicy, signal?: AbortSignal): Promise<VideoImage | null> {
+/**
+ * What can be checked at once: inline base64 checked whole, a URL checked against the policy (and fetched
+ * later, by `resolveVideoImage`); null when the request has none.
+ */
+export function checkVideoImage(value: unknown, policy: VideoImagePolicy): VideoImage | URL | null {
   const input = imageInput(value);
   if (!input) return null;
   if ('base64' in input) return imageFromBase64(input.base64, policy.maxBytes);
-  return imageFromUrl(allowedImageUrl(input.url, policy), policy, signal);
+  return allowedImageUrl(input.url, policy);
+}
+
+/** The checked source image, a URL fetched and checked too; null when the request has none. */
+export async function resolveVideoImage(value: unknown, policy: VideoImagePolicy, signal?: AbortSignal): Promise<VideoImage | null> {
+  const checkedImage = checkVideoImage(value, policy);
+  return checkedImage instanceof URL ? imageFromUrl(checkedImage, policy, signal) : checkedImage;
 }
