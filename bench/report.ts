@@ -78,11 +78,11 @@ export function textTable(table: Table): string {
 }
 
 export function markdownTable(table: Table): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const escapeCell = (cell: string) => cell.replace(/\|/g, '\\|');
   return [
-    `| ${['', ...table.columns].map(escape).join(' | ')} |`,
+    `| ${['', ...table.columns].map(escapeCell).join(' | ')} |`,
     `|${['---', ...table.columns.map(() => '---:')].join('|')}|`,
-    ...table.rows.map((row) => `| ${[row.label, ...row.cells].map(escape).join(' | ')} |`),
+    ...table.rows.map((row) => `| ${[row.label, ...row.cells].map(escapeCell).join(' | ')} |`),
   ].join('\n');
 }
 

@@ -31,7 +31,19 @@ const list = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
 
-const env = z.object({
+/** Who may call from a browser: every origin (without credentials), or exactly these. */
+export type CorsPolicy = { anyOrigin: true } | { anyOrigin: false; origins: readonly string[] };
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/** Every variable the server reads, with its default as written in the environment. */
+export const ENV = z.object({
   PORT: int(0, 65_535).default(7860),
   HOST: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -91,7 +103,20 @@ const env = z.object({
   GRAPHQL_MAX_DIRECTIVES: int(0, 1_000).default(20),
   CSRF_PREVENTION: bool.default('true'),
 
-  CORS_ORIGIN: z.string().trim().default('*'),
+  CORS_ORIGIN: z
+    .string()
+    .trim()
+    .transform((value, ctx): CorsPolicy => {
+      if (value === '*') return { anyOrigin: true };
+      const origins = value.split(',').map((item) => item.trim().replace(/\/+$/, '')).filter((item) => item.length > 0);
+      const bad = origins.find((item) => !isOrigin(item));
+      if (origins.length === 0 || bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be * or a comma-separated list of origins such as https://app.example${bad ? ` (not ${bad})` : ''}` });
+        return z.NEVER;
+      }
+      return { anyOrigin: false, origins };
+    })
+    .default('*'),
   GRAPHQL_INTROSPECTION: bool.default('true'),
   MAX_PROMPT_LENGTH: int(1, 100_000).default(480),
   MAX_BODY_SIZE: int(1_024).default(102_400),
@@ -107,7 +132,7 @@ export class ConfigError extends Error {
 /** The validated config of an environment; throws a ConfigError that lists every problem. */
 export function configFrom(source: Record<string, string | undefined>) {
   const defined = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = env.safeParse(defined);
+  const parsed = ENV.safeParse(defined);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`The configuration is not valid:\n${problems.join('\n')}`);
@@ -131,6 +156,8 @@ export function configFrom(source: Record<string, string | undefined>) {
       pollRetries: e.POLL_RETRIES,
       retryBaseMs: e.POLL_RETRY_BASE,
       retryMaxMs: e.POLL_RETRY_MAX,
+      /** The largest Bing answer read; a bigger one is an UPSTREAM error. */
+      maxBodyBytes: 5 * 1024 * 1024,
     },
     schedule: {
       timeScale: e.TIME_SCALE,
@@ -151,7 +178,7 @@ export function configFrom(source: Record<string, string | undefined>) {
       sweepIntervalMs: e.TASK_SWEEP_INTERVAL,
     },
     http: {
-      corsOrigin: e.CORS_ORIGIN,
+      cors: e.CORS_ORIGIN,
       introspection: e.GRAPHQL_INTROSPECTION,
       maxBodyBytes: e.MAX_BODY_SIZE,
     },
@@ -185,4 +212,9 @@ export function configFrom(source: Record<string, string | undefined>) {
 export function loadConfig(envFile = '.env'): Config {
   if (existsSync(envFile)) process.loadEnvFile(envFile);
   return configFrom(process.env);
+}
+
+/** The config of an empty environment: every default, in the one place they are written. */
+export function defaults(): Config {
+  return configFrom({});
 }

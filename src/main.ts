@@ -1,8 +1,8 @@
 /** Reads the configuration, starts the server, and stops it gracefully on SIGTERM or SIGINT. */
-import { ConfigError, loadConfig } from './config.js';
-import { createApp } from './server.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { type App, createApp } from './server.js';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -11,8 +11,8 @@ try {
   process.exit(1);
 }
 
-let app;
-let url;
+let app: App;
+let url: string;
 try {
   app = createApp(config);
   url = await app.start();

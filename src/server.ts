@@ -13,8 +13,10 @@ import { LearnedSchedule, type PollScheduler } from './bing/schedule.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createRestHandler } from './rest/index.js';
-import { refuseExpectation, refuseMalformed } from './rest/malformed.js';
-import { TaskEvents } from './tasks/events.js';
+import { fetchImage } from './http/fetch-image.js';
+import { refuseExpectation, refuseMalformed } from './http/malformed.js';
+import { bingGenerations } from './tasks/bing-generations.js';
+import { LocalTaskEvents, type TaskEvents } from './tasks/events.js';
 import { MemoryTaskStore } from './tasks/memory-store.js';
 import { TaskService } from './tasks/service.js';
 import { SqliteTaskStore } from './tasks/sqlite-store.js';
@@ -25,6 +27,7 @@ import { createGraphQL } from './yoga.js';
 export interface AppOptions {
   log?: Logger;
   store?: TaskStore;
+  events?: TaskEvents;
   schedule?: PollScheduler;
 }
 
@@ -49,20 +52,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   // Whatever an unforeseen error quotes, no log line holds the cookie or a key.
   const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [...config.bing.cookies, ...keys.plain]);
   const store = options.store ?? openStore(config);
+  const events = options.events ?? new LocalTaskEvents();
   const client = new BingClient({
     ...config.bing,
-    maxBodyBytes: 5 * 1024 * 1024,
     schedule: options.schedule ?? new LearnedSchedule(config.schedule),
   });
   const service = new TaskService(
-    client,
+    bingGenerations(client),
     store,
-    new TaskEvents(),
+    events,
     {
       imageDeadlineMs: config.bing.imageDeadlineMs,
       videoDeadlineMs: config.bing.videoDeadlineMs,
       videoStandardDeadlineMs: config.bing.videoStandardDeadlineMs,
       videoImage: { ...config.videoImage, origin: config.bing.origin },
+      fetchImage,
       maxPromptLength: config.limits.maxPromptLength,
       ttlMs: config.tasks.ttlMs,
       maxTasks: config.tasks.max,
@@ -85,7 +89,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const streams = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0] ?? '/';
-    if (path === yoga.graphqlEndpoint || path.startsWith(`${yoga.graphqlEndpoint}/`)) {
+    // Preflights, /graphql's too, are answered by the REST handler with the one CORS policy.
+    if (req.method !== 'OPTIONS' && (path === yoga.graphqlEndpoint || path.startsWith(`${yoga.graphqlEndpoint}/`))) {
       if (refuseBody(req, res, config.http.maxBodyBytes)) return;
       if (req.headers.accept?.includes('text/event-stream')) {
         streams.add(res);
@@ -108,7 +113,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     client,
     log,
     async start() {
-      service.start();
+      await service.start();
       warnWhenExposed(config, auth.required, log);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -142,7 +147,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         await Promise.all([socketsClosed, closed]);
         clearInterval(idle);
         clearTimeout(force);
-        store.close();
+        await store.close();
+        await events.close();
         await client.close();
       })();
       return stopping;

@@ -12,7 +12,7 @@ import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'grap
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from './auth/caller.js';
 import type { Logger } from './log.js';
-import { refuseOnSocket } from './rest/malformed.js';
+import { refuseOnSocket } from './http/malformed.js';
 import type { Yoga } from './yoga.js';
 
 export interface GraphQLWebSocket {
@@ -31,7 +31,7 @@ interface Enveloped {
 }
 
 /** Messages graphql-ws accepts from a client only to throw on them: they belong to the server. */
-const SERVER_MESSAGES = /^\s*\{[^]*"type"\s*:\s*"(?:connection_ack|next|error)"/;
+const SERVER_MESSAGES = /^\s*\{[\s\S]*"type"\s*:\s*"(?:connection_ack|next|error)"/;
 
 function sentByServerOnly(text: string): boolean {
   if (!SERVER_MESSAGES.test(text)) return false;

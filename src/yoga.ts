@@ -10,6 +10,8 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authentication, Authenticator } from './auth/caller.js';
+import { useCorsPolicy } from './http/cors.js';
+import { useIntrospectionDepthLimit } from './introspection-depth.js';
 import { DocumentCache, NO_ERROR_CACHE } from './document-cache.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
@@ -45,7 +47,12 @@ function protections(config: Config): Plugin[] {
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   });
-  const plugins: Plugin[] = [...(armor.protect().plugins as Plugin[]), tooDeepIsASyntaxError(), unreadableParamsAreBadRequests()];
+  const plugins: Plugin[] = [
+    ...(armor.protect().plugins as Plugin[]),
+    useIntrospectionDepthLimit(),
+    tooDeepIsASyntaxError(),
+    unreadableParamsAreBadRequests(),
+  ];
   if (config.graphql.csrfPrevention) plugins.push(csrfPreventionForPosts());
   if (!config.http.introspection) plugins.push(useDisableIntrospection());
   return plugins;
@@ -106,7 +113,7 @@ function csrfPreventionForPosts(): Plugin {
 
 export function createGraphQL(config: Config, service: TaskService, auth: Authenticator, log: Logger): Yoga {
   return createYoga<ServerContext, GraphQLContext>({
-    plugins: protections(config),
+    plugins: [useCorsPolicy(config.http.cors), ...protections(config)],
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -116,7 +123,8 @@ export function createGraphQL(config: Config, service: TaskService, auth: Authen
     // Yoga's own limiter, which pipes every body through an extra stream, would only cost time.
     maxRequestBodySize: false,
     maskedErrors: true,
-    cors: { origin: config.http.corsOrigin },
+    // One policy for every surface (cors.ts): preflights never reach Yoga, its answers get the policy's headers.
+    cors: false,
     graphiql: config.http.introspection
       ? { title: 'Bing Image Creator GraphQL', subscriptionsProtocol: 'WS' }
       : false,

@@ -4,9 +4,9 @@
  */
 
 export const IMAGE_MODELS = {
-  DALLE: { mdl: 0, form: 'dalle', description: 'DALL-E 3: up to four images, about 5-15 s' },
-  GPT4O: { mdl: 1, form: 'gpt4o', description: 'GPT-4o: one image, about 20-70 s' },
-  MAI1: { mdl: 4, form: 'maiimage1', description: 'MAI-Image-1: one image, about 20-70 s' },
+  DALLE: { mdl: 0, form: 'dalle' },
+  GPT4O: { mdl: 1, form: 'gpt4o' },
+  MAI1: { mdl: 4, form: 'maiimage1' },
 } as const;
 export type ImageModel = keyof typeof IMAGE_MODELS;
 export const IMAGE_MODEL_NAMES = Object.keys(IMAGE_MODELS) as ImageModel[];

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { ServiceError } from '../tasks/errors.js';
 import { BodyError, ClientGone } from './body.js';
 import { Unauthenticated } from './caller.js';
-import { corsHeaders, preflightHeaders } from './cors.js';
+import { corsHeaders, preflightHeaders } from '../http/cors.js';
 import { failure, internalFailure, send, serviceFailure, type Reply } from './reply.js';
 import { createRoutes, type RestDeps, type Route } from './routes.js';
 
@@ -69,12 +69,12 @@ async function answer(req: IncomingMessage, path: string, routes: Route[], log: 
 
 export function createRestHandler(deps: RestDeps): RestHandler {
   const routes = createRoutes(deps);
-  const { corsOrigin } = deps.config.http;
+  const { cors } = deps.config.http;
   const { log } = deps;
 
   return (req, res) => {
     if (req.method === 'OPTIONS') {
-      send(res, { status: 204, headers: preflightHeaders(corsOrigin, req) });
+      send(res, { status: 204, headers: preflightHeaders(cors, req.headers.origin) });
       return;
     }
     const path = pathOf(req.url);
@@ -85,7 +85,7 @@ export function createRestHandler(deps: RestDeps): RestHandler {
         if (!reply) return;
         // The rest of an unread body is not worth reading: the connection ends with this answer.
         const close: Record<string, string> = unreadBody(req) ? { connection: 'close' } : {};
-        send(res, { ...reply, headers: { ...corsHeaders(corsOrigin, req), ...reply.headers, ...close } });
+        send(res, { ...reply, headers: { ...corsHeaders(cors, req.headers.origin), ...reply.headers, ...close } });
         log.debug({ method: req.method, path, status: reply.status, ms: Date.now() - started }, 'REST request');
       })
       .catch((error: unknown) => {

@@ -3,25 +3,25 @@
  * read the request, call the service, shape the answer.
  */
 import type { IncomingMessage } from 'node:http';
-import { ApiKeys } from '../auth/api-keys.js';
-import { Authenticator } from '../auth/caller.js';
+import type { Authenticator } from '../auth/caller.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { OPTIONS } from '../tasks/options.js';
 import type { TaskService } from '../tasks/service.js';
-import type { Task, TaskStatus } from '../tasks/task.js';
+import type { Task, TaskStatus, VideoTask } from '../tasks/task.js';
 import { readFields } from './body.js';
 import { callerOf } from './caller.js';
 import { OPENAPI } from './openapi.js';
 import { readProject } from './project.js';
+import { ImageRequest, VideoRequest, validated } from './schemas.js';
 import { failure, success, type Reply } from './reply.js';
 
 export interface RestDeps {
   service: TaskService;
   config: Config;
   log: Logger;
-  /** The server's authenticator; without one, REST builds its own from the same config. */
-  auth?: Authenticator;
+  /** The server's authenticator, the same one GraphQL uses. */
+  auth: Authenticator;
 }
 
 export interface Route {
@@ -51,20 +51,20 @@ const STATUS: Record<TaskStatus, string> = {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-const mode = (task: Task): string | null => task.mode?.toLowerCase() ?? null;
+const modeOf = (mode: VideoTask['mode']): 'fast' | 'standard' | null => (mode === null ? null : mode === 'FAST' ? 'fast' : 'standard');
 
 function taskView(task: Task) {
   return {
     id: task.id,
     status: STATUS[task.status],
     prompt: task.prompt,
-    video: task.video,
+    video: task.kind === 'VIDEO' ? task.video : null,
     error: task.error,
     createdAt: iso(task.createdAt),
     completedAt: iso(task.completedAt),
     ...(task.kind === 'IMAGE'
       ? { images: task.images }
-      : { mode: mode(task), width: task.width, height: task.height, durationSeconds: task.durationSeconds }),
+      : { mode: modeOf(task.mode), width: task.width, height: task.height, durationSeconds: task.durationSeconds }),
   };
 }
 
@@ -73,7 +73,7 @@ const taskNotFound = () => failure(404, 'invalid_request_error', 'Task not found
 export function createRoutes({ service, config, auth }: RestDeps): Route[] {
   const project = readProject();
   // Only the generations and the tasks need a key (when keys are on): the rest is public, as /health must be for probes.
-  const caller = callerOf(auth ?? new Authenticator(ApiKeys.from(config.auth.keys, config.auth.keysFile), config.auth.trustProxy));
+  const caller = callerOf(auth);
   const info = { name: project.name, version: project.version, repository: project.repository, endpoints: ENDPOINTS };
   // A video request may carry its source image as base64: room for MAX_IMAGE_BYTES of it, plus the rest.
   const videoBodyBytes = Math.max(config.http.maxBodyBytes, Math.ceil((config.videoImage.maxBytes * 4) / 3) + 64 * 1024);
@@ -88,8 +88,8 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
     {
       method: 'GET',
       pattern: /^\/health$/i,
-      handle: () => {
-        const health = service.health();
+      handle: async () => {
+        const health = await service.health();
         return success({
           status: 'ok',
           cookie: health.cookieSet ? 'set' : 'not set',
@@ -110,12 +110,12 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
       pattern: /^\/create\/image$/i,
       handle: async (req) => {
         const who = caller(req);
-        const body = await readFields(req, config.http.maxBodyBytes);
-        const task = await service.createImage({ query: body.query, model: body.model, aspect: body.aspect }, who);
+        const body = validated(ImageRequest, await readFields(req, config.http.maxBodyBytes));
+        const task = await service.createImage(body, who);
         return success({
           images: task.images,
           prompt: task.revisedPrompt ?? task.prompt,
-          model: task.model ?? 'DALLE',
+          model: task.model,
           aspect: task.aspect,
           taskId: task.id,
         });
@@ -126,15 +126,15 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
       pattern: /^\/create\/video$/i,
       handle: async (req) => {
         const who = caller(req);
-        const body = await readFields(req, videoBodyBytes);
-        const task = await service.createVideo({ query: body.query, aspect: body.aspect, mode: body.mode, image: body.image }, who);
+        const body = validated(VideoRequest, await readFields(req, videoBodyBytes));
+        const task = await service.createVideo(body, who);
         return success({ taskId: task.id, prompt: task.prompt });
       },
     },
     {
       method: 'GET',
       pattern: /^\/task\/([^/]+)$/i,
-      handle: (req, [raw = '']) => {
+      handle: async (req, [raw = '']) => {
         const who = caller(req);
         let id: string;
         try {
@@ -142,7 +142,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
         } catch {
           return taskNotFound();
         }
-        const task = service.getTask(id, who);
+        const task = await service.getTask(id, who);
         return task ? success(taskView(task)) : taskNotFound();
       },
     },

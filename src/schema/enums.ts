@@ -1,6 +1,4 @@
-import { BING_ERROR_CODES } from '../bing/errors.js';
-import { IMAGE_ASPECT_NAMES, IMAGE_MODEL_NAMES, VIDEO_ASPECT_NAMES } from '../bing/protocol.js';
-import { VIDEO_MODE_DESCRIPTIONS, VIDEO_MODE_NAMES } from '../tasks/video-mode.js';
+import { ERROR_CODES, IMAGE_ASPECT_NAMES, IMAGE_MODEL_NAMES, VIDEO_ASPECT_NAMES, VIDEO_MODES, VIDEO_MODE_NAMES } from '../tasks/task.js';
 import { builder } from './builder.js';
 
 export const ImageModelEnum = builder.enumType('ImageModel', {
@@ -19,7 +17,7 @@ export const VideoAspectEnum = builder.enumType('VideoAspect', {
 
 export const VideoModeEnum = builder.enumType('VideoMode', {
   description: 'How Bing makes a video. Left open, FAST while the account has fast creations left, otherwise STANDARD.',
-  values: Object.fromEntries(VIDEO_MODE_NAMES.map((mode) => [mode, { description: VIDEO_MODE_DESCRIPTIONS[mode] }])) as Record<
+  values: Object.fromEntries(VIDEO_MODE_NAMES.map((mode) => [mode, { description: VIDEO_MODES[mode].description }])) as Record<
     'FAST' | 'STANDARD',
     { description: string }
   >,
@@ -37,7 +35,7 @@ export const TaskStatusEnum = builder.enumType('TaskStatus', {
 export const TaskKindEnum = builder.enumType('TaskKind', { values: ['IMAGE', 'VIDEO'] as const });
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
-  values: [...BING_ERROR_CODES, 'NOT_FOUND', 'INTERNAL'] as const,
+  values: ERROR_CODES,
 });
 
 export const SessionStateEnum = builder.enumType('SessionState', {

@@ -35,6 +35,6 @@ const HealthType = builder.objectRef<HealthView>('Health').implement({
 builder.queryField('health', (t) =>
   t.field({
     type: HealthType,
-    resolve: (_, __, { service, simulator }) => ({ ...service.health(), simulator }),
+    resolve: async (_, __, { service, simulator }) => ({ ...(await service.health()), simulator }),
   }),
 );

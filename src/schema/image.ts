@@ -1,4 +1,4 @@
-import type { Task } from '../tasks/task.js';
+import type { ImageTask, Task } from '../tasks/task.js';
 import { builder } from './builder.js';
 import { ImageAspectEnum, ImageModelEnum } from './enums.js';
 import { GENERATION_ERRORS, asResult } from './errors.js';
@@ -8,26 +8,26 @@ export const ImageType = builder.simpleObject('Image', {
   fields: (t) => ({ url: t.string({ description: 'A full-resolution image on Bing.' }) }),
 });
 
-const images = (task: Task) => task.images.map((url) => ({ url }));
+const images = (task: ImageTask) => task.images.map((url) => ({ url }));
 
-builder.objectRef<Task>('ImageTask').implement({
+builder.objectRef<ImageTask>('ImageTask').implement({
   interfaces: [TaskInterface],
   isTypeOf: (task) => (task as Task).kind === 'IMAGE',
   fields: (t) => ({
     images: t.field({ type: [ImageType], resolve: images }),
     revisedPrompt: t.string({ nullable: true, description: 'The prompt as Bing rewrote it, when it did.', resolve: (task) => task.revisedPrompt }),
-    model: t.field({ type: ImageModelEnum, resolve: (task) => task.model ?? 'DALLE' }),
-    aspect: t.field({ type: ImageAspectEnum, resolve: (task) => task.aspect as 'SQUARE' }),
+    model: t.field({ type: ImageModelEnum, resolve: (task) => task.model }),
+    aspect: t.field({ type: ImageAspectEnum, resolve: (task) => task.aspect }),
   }),
 });
 
-const ImageGeneration = builder.objectRef<Task>('ImageGeneration').implement({
+const ImageGeneration = builder.objectRef<ImageTask>('ImageGeneration').implement({
   description: 'The images of a finished generation.',
   fields: (t) => ({
     images: t.field({ type: [ImageType], resolve: images }),
     prompt: t.string({ description: 'The revised prompt when Bing gave one, else the prompt sent.', resolve: (task) => task.revisedPrompt ?? task.prompt }),
-    model: t.field({ type: ImageModelEnum, resolve: (task) => task.model ?? 'DALLE' }),
-    aspect: t.field({ type: ImageAspectEnum, resolve: (task) => task.aspect as 'SQUARE' }),
+    model: t.field({ type: ImageModelEnum, resolve: (task) => task.model }),
+    aspect: t.field({ type: ImageAspectEnum, resolve: (task) => task.aspect }),
     taskId: t.id({ description: 'The task that recorded this generation: `task(id)` finds it later.', resolve: (task) => task.id }),
   }),
 });

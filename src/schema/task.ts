@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { ServiceError } from '../tasks/errors.js';
+import type { TaskPage } from '../tasks/store.js';
 import type { Task } from '../tasks/task.js';
 import { builder } from './builder.js';
 import { ErrorCodeEnum, TaskKindEnum, TaskStatusEnum } from './enums.js';
@@ -34,7 +35,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'A task by id; null when it is unknown (or not yours).',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_, { id }, { service, caller }) => service.getTask(String(id), caller) ?? null,
+    resolve: async (_, { id }, { service, caller }) => (await service.getTask(String(id), caller)) ?? null,
   }),
   tasks: t.connection(
     {
@@ -44,14 +45,14 @@ builder.queryFields((t) => ({
       status: t.arg({ type: TaskStatusEnum, required: false }),
       kind: t.arg({ type: TaskKindEnum, required: false }),
     },
-    resolve: (_, args, { service, caller }) => {
+    resolve: async (_, args, { service, caller }) => {
       if (args.last != null || args.before != null) {
         throw new GraphQLError('Only forward paging (first, after) is supported.', { extensions: { code: 'BAD_USER_INPUT' } });
       }
       const first = Math.min(Math.max(args.first ?? 20, 0), PAGE_MAX);
-      let page;
+      let page: TaskPage;
       try {
-        page = service.listTasks({ first, after: args.after ?? undefined, status: args.status ?? undefined, kind: args.kind ?? undefined }, caller);
+        page = await service.listTasks({ first, after: args.after ?? undefined, status: args.status ?? undefined, kind: args.kind ?? undefined }, caller);
       } catch (error) {
         if (error instanceof TypeError) throw new GraphQLError('Invalid cursor.', { extensions: { code: 'BAD_USER_INPUT' } });
         throw error;
@@ -83,9 +84,9 @@ builder.subscriptionFields((t) => ({
 }));
 
 /** Starts a watch; its expected refusals (unknown task, too many subscriptions) become coded GraphQL errors. */
-export function watchOrNotFound(watch: () => AsyncGenerator<Task>): AsyncGenerator<Task> {
+export async function watchOrNotFound(watch: () => Promise<AsyncGenerator<Task>>): Promise<AsyncGenerator<Task>> {
   try {
-    return watch();
+    return await watch();
   } catch (error) {
     if (error instanceof ServiceError && error.code !== 'NOT_FOUND') {
       throw new GraphQLError(error.message, {

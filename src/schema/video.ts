@@ -1,15 +1,15 @@
-import type { Task } from '../tasks/task.js';
+import type { Task, VideoTask as VideoTaskShape } from '../tasks/task.js';
 import { builder } from './builder.js';
 import { VideoAspectEnum, VideoModeEnum } from './enums.js';
 import { GENERATION_ERRORS, asResult } from './errors.js';
 import { TaskInterface, watchOrNotFound } from './task.js';
 
-export const VideoTask = builder.objectRef<Task>('VideoTask').implement({
+export const VideoTask = builder.objectRef<VideoTaskShape>('VideoTask').implement({
   interfaces: [TaskInterface],
   isTypeOf: (task) => (task as Task).kind === 'VIDEO',
   fields: (t) => ({
     video: t.string({ nullable: true, description: 'The video URL once COMPLETED.', resolve: (task) => task.video }),
-    aspect: t.field({ type: VideoAspectEnum, resolve: (task) => task.aspect as 'PORTRAIT' }),
+    aspect: t.field({ type: VideoAspectEnum, resolve: (task) => task.aspect }),
     mode: t.field({
       type: VideoModeEnum,
       nullable: true,
@@ -64,6 +64,6 @@ builder.subscriptionField('videoTaskUpdated', (t) =>
     description: 'The video task now, then every change; completes after COMPLETED or FAILED.',
     args: { id: t.arg.id({ required: true }) },
     subscribe: (_, { id }, { service, caller }) => watchOrNotFound(() => service.watch(String(id), caller, 'VIDEO')),
-    resolve: (task) => task,
+    resolve: (task) => task as VideoTaskShape,
   }),
 );

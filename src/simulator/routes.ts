@@ -16,15 +16,25 @@ import {
 } from './markup.js';
 import { resolveScenario } from './scenario.js';
 import type { SimState } from './state.js';
-import type { VideoEndpoint, VideoSim } from './video-routes.js';
 
 export type Answer =
   | { status: number; headers?: Record<string, string>; body: string | Buffer }
   | 'drop';
 
+/** `create`: Image Creator's results path; `generator`: the video generator's; `fallback`: the generator page. */
+export type VideoEndpoint = 'create' | 'generator' | 'fallback';
+
+/** What the polls need of the video creator (video-routes.ts). */
+export interface VideoAnswers {
+  /** Whether a poll of this job on this endpoint finds it at all. */
+  answers(job: SimJob, endpoint: VideoEndpoint): boolean;
+  /** A video poll's answer once the faults are past; `final` marks the answer that ends the job for a client. */
+  answer(ctx: Context, job: SimJob, endpoint: VideoEndpoint, n: number, now: number): { answer: Answer; final: boolean };
+}
+
 export interface Context {
   state: SimState;
-  video: VideoSim;
+  video: VideoAnswers;
   url: URL;
   body: string;
   cookieValid: boolean;

@@ -104,9 +104,9 @@ function media(method: string, path: string): Answer | null {
   return null;
 }
 
-async function bing(ctx: Context, method: string, path: string, req: IncomingMessage): Promise<Answer> {
-  const video = await ctx.video.route(ctx, method, path, { cookie: req.headers.cookie, contentType: req.headers['content-type'] });
-  if (video) return video;
+async function bing(ctx: Context, video: VideoSim, method: string, path: string, req: IncomingMessage): Promise<Answer> {
+  const videoAnswer = await video.route(ctx, method, path, { cookie: req.headers.cookie, contentType: req.headers['content-type'] });
+  if (videoAnswer) return videoAnswer;
   if (method === 'POST' && path === CREATE_PATH) return submit(ctx);
   if (method === 'GET' && path === CREATE_PATH) return sessionPage(ctx);
   const results = method === 'GET' ? RESULTS_PATTERN.exec(path) : null;
@@ -164,7 +164,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       cookieValid: state.isValidCookie(cookieValue(req.headers.cookie, '_U')),
       origin: host && /^[\w.:[\]-]+$/.test(host) ? `http://${host}` : url,
     };
-    write(res, await bing(ctx, method, path, req));
+    write(res, await bing(ctx, video, method, path, req));
   }
 
   const server = createServer((req, res) => {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createJob, isVideoKind, phaseAt, type SimJob } from './jobs.js';
 import { errorJson, garbageBody, notFoundPage, rejectionPage, signedInPage, signedOutPage, videoOurlBody, videoPendingJson } from './markup.js';
-import { poll, type Answer, type Context } from './routes.js';
+import { poll, type Answer, type Context, type VideoAnswers, type VideoEndpoint } from './routes.js';
 import { resolveScenario } from './scenario.js';
 import { videoUrl } from './urls.js';
 import { cardsPage, errorPage, fastCount, generatorPage, idInBodyPage, pendingShowContentJson, valueJson } from './video-markup.js';
@@ -33,8 +33,7 @@ const html = (body: string | Buffer, status = 200, headers: Record<string, strin
 const json = (body: string, status = 200): Answer => ({ status, headers: JSON_TYPE, body });
 
 export type VideoMode = 'FAST' | 'STANDARD';
-/** `create`: Image Creator's results path; `generator`: the video generator's; `fallback`: the generator page. */
-export type VideoEndpoint = 'create' | 'generator' | 'fallback';
+export type { VideoEndpoint };
 
 /** What a video job adds to the shared job: its own directives, its detail card and its source image. */
 export interface VideoJobExtras {
@@ -107,7 +106,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 /** Enough that no ordinary test or demo runs out; the tests of running out configure fewer. */
 export const DEFAULT_FAST_CREATIONS = 100;
 
-export class VideoSim {
+export class VideoSim implements VideoAnswers {
   readonly extras = new Map<string, VideoJobExtras>();
   readonly uploads = new Map<string, Upload>();
   readonly iid = `${randomBytes(4).toString('hex').toUpperCase()}.${randomBytes(2).toString('hex')}`;

@@ -6,7 +6,7 @@ import { Counters } from '../limits/counters.js';
 import { Slots, type Release } from '../limits/slots.js';
 import { TokenBuckets } from '../limits/token-bucket.js';
 import { ServiceError } from './errors.js';
-import type { Caller } from './service.js';
+import type { Caller } from './task.js';
 
 export interface ServiceLimits {
   /** Generation requests per minute, per caller. */

@@ -2,25 +2,22 @@
  * The one validation of what callers send, shared by GraphQL and REST: prompts, model and aspect names
  * or numbers. Errors name the field and the values it accepts.
  */
-import type { ImageAspect, ImageModel, VideoAspect } from '../bing/protocol.js';
 import { invalid } from './errors.js';
 import { OPTIONS } from './options.js';
-import { parseVideoMode, type VideoMode } from './video-mode.js';
+import {
+  DEFAULT_IMAGE_ASPECT,
+  DEFAULT_IMAGE_MODEL,
+  DEFAULT_VIDEO_ASPECT,
+  type ImageAspect,
+  type ImageInput,
+  type ImageModel,
+  type VideoAspect,
+  type VideoInput,
+} from './task.js';
 
-export interface ImageInput {
-  prompt: string;
-  model: ImageModel;
-  aspect: ImageAspect;
-}
+import { parseVideoMode } from './video-mode.js';
 
-export interface VideoInput {
-  prompt: string;
-  aspect: VideoAspect;
-  /** Absent: fast while fast creations remain, standard otherwise. */
-  mode?: VideoMode | undefined;
-  /** Image-to-video: the source image, checked (video-image.ts), as base64. */
-  imageBase64?: string | undefined;
-}
+export type { ImageInput, VideoInput };
 
 // C0 and C1 control characters; tabs and line breaks become spaces first.
 // eslint-disable-next-line no-control-regex
@@ -64,8 +61,8 @@ function byNameOrValue<Name extends string>(
 export function parseImageInput(input: { query?: unknown; model?: unknown; aspect?: unknown }, maxPromptLength: number): ImageInput {
   return {
     prompt: parsePrompt(input.query, maxPromptLength),
-    model: byNameOrValue<ImageModel>('model', input.model, OPTIONS.models, 'DALLE'),
-    aspect: byNameOrValue<ImageAspect>('aspect', input.aspect, OPTIONS.aspects, 'SQUARE'),
+    model: byNameOrValue<ImageModel>('model', input.model, OPTIONS.models, DEFAULT_IMAGE_MODEL),
+    aspect: byNameOrValue<ImageAspect>('aspect', input.aspect, OPTIONS.aspects, DEFAULT_IMAGE_ASPECT),
   };
 }
 
@@ -73,7 +70,7 @@ export function parseVideoInput(input: { query?: unknown; aspect?: unknown; mode
   const mode = parseVideoMode(input.mode);
   return {
     prompt: parsePrompt(input.query, maxPromptLength),
-    aspect: byNameOrValue<VideoAspect>('aspect', input.aspect, OPTIONS.videoAspects, 'PORTRAIT'),
+    aspect: byNameOrValue<VideoAspect>('aspect', input.aspect, OPTIONS.videoAspects, DEFAULT_VIDEO_ASPECT),
     ...(mode ? { mode } : {}),
   };
 }

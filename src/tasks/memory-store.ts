@@ -30,7 +30,7 @@ export function checkFirst(first: number): void {
 }
 
 function copy(task: Task): Task {
-  return { ...task, images: [...task.images] };
+  return task.kind === 'IMAGE' ? { ...task, images: [...task.images] } : { ...task };
 }
 
 /** Orders like SQLite's `ORDER BY created_at, id` (ids are expected to be ASCII). */
@@ -49,7 +49,7 @@ export class MemoryTaskStore implements TaskStore {
   private sorted: Task[] = [];
 
   /** @throws Error if a task with this id is already stored. */
-  insert(task: Task): void {
+  async insert(task: Task): Promise<void> {
     if (this.byId.has(task.id)) throw new Error(`Task ${task.id} already exists`);
     const stored = copy(task);
     this.byId.set(stored.id, stored);
@@ -57,7 +57,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   /** A no-op when no task has this id (e.g. it was swept meanwhile), as in SQL. */
-  update(task: Task): void {
+  async update(task: Task): Promise<void> {
     const old = this.byId.get(task.id);
     if (!old) return;
     const stored = copy(task);
@@ -71,13 +71,13 @@ export class MemoryTaskStore implements TaskStore {
     }
   }
 
-  get(id: string): Task | undefined {
+  async get(id: string): Promise<Task | undefined> {
     const task = this.byId.get(id);
     return task && copy(task);
   }
 
   /** @throws TypeError('Invalid cursor') when `after` is not a cursor this store handed out. */
-  page(query: TaskPageQuery): TaskPage {
+  async page(query: TaskPageQuery): Promise<TaskPage> {
     checkFirst(query.first);
     let i = this.sorted.length - 1;
     if (query.after !== undefined) {
@@ -100,23 +100,23 @@ export class MemoryTaskStore implements TaskStore {
     };
   }
 
-  withStatus(statuses: readonly TaskStatus[]): Task[] {
+  async withStatus(statuses: readonly TaskStatus[]): Promise<Task[]> {
     return this.sorted.filter((t) => statuses.includes(t.status)).map(copy);
   }
 
-  countWithStatus(statuses: readonly TaskStatus[]): number {
+  async countWithStatus(statuses: readonly TaskStatus[]): Promise<number> {
     let n = 0;
     for (const t of this.sorted) if (statuses.includes(t.status)) n++;
     return n;
   }
 
-  deleteFinishedBefore(before: number): number {
+  async deleteFinishedBefore(before: number): Promise<number> {
     return this.remove(
       this.sorted.filter((t) => isTerminal(t.status) && t.completedAt !== null && t.completedAt < before),
     );
   }
 
-  enforceCap(max: number): number {
+  async enforceCap(max: number): Promise<number> {
     const excess = this.byId.size - max;
     if (excess <= 0) return 0;
     const oldestFinished = this.sorted
@@ -128,7 +128,7 @@ export class MemoryTaskStore implements TaskStore {
     return this.remove(oldestFinished.slice(0, excess));
   }
 
-  close(): void {}
+  async close(): Promise<void> {}
 
   private remove(tasks: Task[]): number {
     if (tasks.length === 0) return 0;

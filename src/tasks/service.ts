@@ -1,22 +1,24 @@
 /**
- * The service: owns every generation from request to result. It creates the task, drives the Bing
- * client, records each step in the store and publishes it. GraphQL and REST are views over this class.
+ * The service: owns every generation from request to result. It creates the task, drives the generation
+ * source, and has each step recorded (record.ts). GraphQL and REST are views over this class.
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import type { BingClient, GenerationEvent, Submitted } from '../bing/client.js';
-import type { SessionState } from '../bing/accounts.js';
-import { ServiceError, notFound } from './errors.js';
-import type { TaskEvents } from './events.js';
-import { parseImageInput, parseVideoInput, type ImageInput, type VideoInput } from './input.js';
-import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
-import { Admission, type ServiceLimits } from './admission.js';
 import type { Release } from '../limits/slots.js';
-import { isTerminal, type Task, type TaskKind } from './task.js';
-import { checkVideoImage, imageFromUrl, type VideoImage, type VideoImagePolicy } from './video-image.js';
+import { Admission, type ServiceLimits } from './admission.js';
+import { ServiceError, notFound } from './errors.js';
+import { watchTask, type TaskEvents } from './events.js';
+import type { GenerationEvent, GenerationWatch, Generations, Resume, SessionState, Submitted } from './generations.js';
+import { parseImageInput, parseVideoInput } from './input.js';
+import { TaskRecord } from './record.js';
+import { recover } from './recovery.js';
+import { Retention } from './retention.js';
+import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
+import type { Caller, ImageInput, ImageTask, Task, TaskKind, VideoInput, VideoMode, VideoTask } from './task.js';
+import { checkVideoImage, imageFromUrl, type FetchImage, type VideoImage, type VideoImagePolicy } from './video-image.js';
 
-export type { ServiceLimits };
+export type { Caller, ServiceLimits };
 
 export interface TaskServiceOptions {
   imageDeadlineMs: number;
@@ -25,18 +27,13 @@ export interface TaskServiceOptions {
   videoStandardDeadlineMs: number;
   /** What a source image of image-to-video may be, and where it may be fetched from. */
   videoImage: VideoImagePolicy;
+  /** How a source image given by URL is fetched (the server's HTTP client). */
+  fetchImage: FetchImage;
   maxPromptLength: number;
   ttlMs: number;
   maxTasks: number;
   sweepIntervalMs: number;
   limits: ServiceLimits;
-}
-
-/** Who is asking: the owner recorded on new tasks and required on reads, and who the limits count against. */
-export interface Caller {
-  owner: string | null;
-  /** The name per-caller limits use: the owner, or the client's address when keys are off. */
-  client?: string;
 }
 
 export interface Health {
@@ -48,21 +45,24 @@ export interface Health {
 }
 
 export class TaskService {
-  readonly #client: BingClient;
+  readonly #generations: Generations;
   readonly #store: TaskStore;
   readonly #events: TaskEvents;
+  readonly #record: TaskRecord;
+  readonly #retention: Retention;
   readonly #options: TaskServiceOptions;
   readonly #log: Logger;
   /** Aborts every wait at stop; the tasks stay PROCESSING and resume at the next start. */
   readonly #stopping = new AbortController();
   readonly #running = new Set<Promise<unknown>>();
   readonly #admission: Admission;
-  #sweeper: NodeJS.Timeout | undefined;
 
-  constructor(client: BingClient, store: TaskStore, events: TaskEvents, options: TaskServiceOptions, log: Logger) {
-    this.#client = client;
+  constructor(generations: Generations, store: TaskStore, events: TaskEvents, options: TaskServiceOptions, log: Logger) {
+    this.#generations = generations;
     this.#store = store;
     this.#events = events;
+    this.#record = new TaskRecord(store, events);
+    this.#retention = new Retention(store, options, log);
     this.#options = options;
     this.#log = log;
     this.#admission = new Admission(options.limits);
@@ -71,35 +71,36 @@ export class TaskService {
   }
 
   /** Resumes what a previous run left unfinished, and starts the retention sweep. */
-  start(): void {
-    for (const task of this.#store.withStatus(['QUEUED', 'PROCESSING'])) this.#recover(task);
-    this.#sweepOrLog();
-    this.#sweeper = setInterval(() => this.#sweepOrLog(), this.#options.sweepIntervalMs);
-    this.#sweeper.unref();
+  async start(): Promise<void> {
+    await recover(this.#store, {
+      fail: (task, error) => this.#fail(task, error),
+      resume: (task, submitted) => this.#resume(task, submitted),
+    });
+    this.#retention.start();
   }
 
   /** Stops every wait without failing its task; resolves when they have all let go. */
   async stop(): Promise<void> {
-    clearInterval(this.#sweeper);
+    this.#retention.stop();
     this.#stopping.abort(new Error('The server is stopping.'));
     await Promise.allSettled([...this.#running]);
   }
 
-  health(): Health {
+  async health(): Promise<Health> {
     return {
-      cookieSet: this.#client.cookieSet(),
-      session: this.#client.session(),
-      activeTasks: this.#store.countWithStatus(['QUEUED', 'PROCESSING']),
-      fastCreations: this.#client.fastCreationsLeft(),
+      cookieSet: this.#generations.cookieSet(),
+      session: this.#generations.session(),
+      activeTasks: await this.#store.countWithStatus(['QUEUED', 'PROCESSING']),
+      fastCreations: this.#generations.videoAccounts(),
     };
   }
 
-  getTask(id: string, caller: Caller): Task | undefined {
-    const task = this.#store.get(id);
+  async getTask(id: string, caller: Caller): Promise<Task | undefined> {
+    const task = await this.#store.get(id);
     return task && this.#visible(task, caller) ? task : undefined;
   }
 
-  listTasks(query: Omit<TaskPageQuery, 'owner'>, caller: Caller): TaskPage {
+  listTasks(query: Omit<TaskPageQuery, 'owner'>, caller: Caller): Promise<TaskPage> {
     return this.#store.page({ ...query, owner: caller.owner ?? undefined });
   }
 
@@ -107,19 +108,41 @@ export class TaskService {
    * The task's current state, then each change, ending after a terminal state. NOT_FOUND when unknown,
    * RATE_LIMITED when the caller has too many subscriptions open.
    */
-  watch(id: string, caller: Caller, kind?: TaskKind): AsyncGenerator<Task> {
-    const task = this.getTask(id, caller);
+  async watch(id: string, caller: Caller, kind?: TaskKind): Promise<AsyncGenerator<Task>> {
+    const task = await this.getTask(id, caller);
     if (!task || (kind && task.kind !== kind)) throw notFound();
     const release = this.#admission.subscription(caller);
-    return held(this.#events.watch(id, () => this.#store.get(id)), release);
+    return held(
+      watchTask(this.#events, id, () => this.#store.get(id)),
+      release,
+    );
+  }
+
+  /** Deletes finished tasks past their time to live, then keeps the store under its cap. */
+  sweep(now = Date.now()): Promise<{ expired: number; capped: number }> {
+    return this.#retention.sweep(now);
   }
 
   /** Generates images and waits for them. The task is kept, so a caller that went away can read it later. */
-  async createImage(raw: { query?: unknown; model?: unknown; aspect?: unknown }, caller: Caller): Promise<Task> {
+  async createImage(raw: { query?: unknown; model?: unknown; aspect?: unknown }, caller: Caller): Promise<ImageTask> {
     const input = parseImageInput(raw, this.#options.maxPromptLength);
     this.#refuseWhenStopping();
     const { release, slot } = this.#admission.generation(caller);
-    const task = this.#newTask('IMAGE', input.prompt, input.model, input.aspect, this.#options.imageDeadlineMs, caller, slot);
+    let task: ImageTask;
+    try {
+      task = await this.#record.create({
+        ...this.#newTask(this.#options.imageDeadlineMs, caller, slot, input.prompt),
+        kind: 'IMAGE',
+        model: input.model,
+        aspect: input.aspect,
+        images: [],
+        revisedPrompt: null,
+      });
+    } catch (error) {
+      slot?.();
+      release();
+      throw error;
+    }
     return this.#track(this.#inSlot(task, slot, () => this.#runImage(task, input))).finally(release);
   }
 
@@ -127,23 +150,34 @@ export class TaskService {
    * Submits a video and returns its task as soon as Bing accepted it, so that a refused prompt is an
    * answer; the wait goes on in the background. A video that has to wait for a slot is returned QUEUED.
    */
-  async createVideo(raw: { query?: unknown; aspect?: unknown; mode?: unknown; image?: unknown }, caller: Caller): Promise<Task> {
+  async createVideo(raw: { query?: unknown; aspect?: unknown; mode?: unknown; image?: unknown }, caller: Caller): Promise<VideoTask> {
     const parsed = parseVideoInput(raw, this.#options.maxPromptLength);
     const source = checkVideoImage(raw.image, this.#options.videoImage);
     this.#refuseWhenStopping();
     const { release, slot } = this.#admission.generation(caller);
-    // A source image by URL is fetched (and checked) once the caller passed the limits; a bad one never makes a task.
-    let image: VideoImage | null;
+    let task: VideoTask;
+    let input: VideoInput;
     try {
-      image = source instanceof URL ? await imageFromUrl(source, this.#options.videoImage, this.#stopping.signal) : source;
+      // A source image by URL is fetched (and checked) once the caller passed the limits; a bad one never makes a task.
+      const image: VideoImage | null =
+        source instanceof URL ? await imageFromUrl(source, this.#options.videoImage, this.#options.fetchImage, this.#stopping.signal) : source;
+      input = image ? { ...parsed, imageBase64: image.base64 } : parsed;
+      const deadlineMs = input.mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
+      task = await this.#record.create({
+        ...this.#newTask(deadlineMs, caller, slot, input.prompt),
+        kind: 'VIDEO',
+        aspect: input.aspect,
+        video: null,
+        mode: input.mode ?? null,
+        width: null,
+        height: null,
+        durationSeconds: null,
+      });
     } catch (error) {
       slot?.();
       release();
       throw error;
     }
-    const input: VideoInput = image ? { ...parsed, imageBase64: image.base64 } : parsed;
-    const deadlineMs = input.mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
-    const task = this.#newTask('VIDEO', input.prompt, null, input.aspect, deadlineMs, caller, slot, input.mode ?? null);
     if (!slot) {
       void this.#track(this.#inSlot(task, undefined, () => this.#runVideo(task, input)))
         .catch(() => undefined)
@@ -152,14 +186,14 @@ export class TaskService {
     }
     let submitted: Submitted;
     try {
-      submitted = await this.#track(this.#submit(task, () => this.#client.submitVideo(input, this.#watch(task))));
+      submitted = await this.#track(this.#submit(task, () => this.#generations.submitVideo(input, this.#watch(task))));
     } catch (error) {
       slot();
       release();
       throw error;
     }
-    const accepted = this.#store.get(task.id) ?? task;
-    void this.#track(this.#waitVideo(accepted, input, submitted))
+    const accepted = await this.#record.current(task);
+    void this.#track(this.#waitVideo(accepted, input, { ...submitted, deadlineAt: this.#videoDeadline(task, submitted.mode) }))
       .catch(() => undefined)
       .finally(() => {
         slot();
@@ -169,19 +203,25 @@ export class TaskService {
   }
 
   /** Runs `work` holding a Bing slot; without one yet, the task waits QUEUED until its turn or its deadline. */
-  async #inSlot(task: Task, slot: Release | undefined, work: () => Promise<Task>): Promise<Task> {
+  async #inSlot<T extends Task>(task: T, slot: Release | undefined, work: () => Promise<T>): Promise<T> {
     let release = slot;
     if (!release) {
       const deadline = AbortSignal.timeout(Math.max(0, task.deadlineAt - Date.now()));
       try {
         release = await this.#admission.slot(AbortSignal.any([deadline, this.#stopping.signal]));
-      } catch (error) {
+      } catch {
         if (this.#stopping.signal.aborted) {
-          throw this.#fail(task, new ServiceError('UPSTREAM', 'The server stopped before this generation reached Bing. Nothing was spent; submit it again.'));
+          throw await this.#fail(
+            task,
+            new ServiceError('UPSTREAM', 'The server stopped before this generation reached Bing. Nothing was spent; submit it again.'),
+          );
         }
-        throw this.#fail(task, new ServiceError('TIMEOUT', 'The generation waited in the queue past its deadline.', { retryAfterSeconds: 10 }));
+        throw await this.#fail(
+          task,
+          new ServiceError('TIMEOUT', 'The generation waited in the queue past its deadline.', { retryAfterSeconds: 10 }),
+        );
       }
-      this.#save(this.#store.get(task.id) ?? task, { status: 'PROCESSING' });
+      await this.#record.change(task, { status: 'PROCESSING' });
     }
     try {
       return await work();
@@ -190,31 +230,19 @@ export class TaskService {
     }
   }
 
-  /** Deletes finished tasks past their time to live, then keeps the store under its cap. */
-  sweep(now = Date.now()): { expired: number; capped: number } {
-    const expired = this.#store.deleteFinishedBefore(now - this.#options.ttlMs);
-    const capped = this.#store.enforceCap(this.#options.maxTasks);
-    if (expired + capped > 0) this.#log.info({ expired, capped }, 'swept finished tasks');
-    return { expired, capped };
-  }
-
-  /** The scheduled sweep. A store that fails it (a lock held too long, a full disk) must not take the server down. */
-  #sweepOrLog(): void {
-    try {
-      this.sweep();
-    } catch (error) {
-      this.#log.error({ err: error }, 'sweeping finished tasks failed; the next sweep tries again');
-    }
-  }
-
   #visible(task: Task, caller: Caller): boolean {
     return caller.owner === null || task.owner === caller.owner;
   }
 
-  async #runVideo(task: Task, input: VideoInput): Promise<Task> {
-    const submitted = await this.#submit(task, () => this.#client.submitVideo(input, this.#watch(task)));
-    await this.#waitVideo(this.#store.get(task.id) ?? task, input, submitted);
-    return this.#store.get(task.id) ?? task;
+  async #runImage(task: ImageTask, input: ImageInput): Promise<ImageTask> {
+    const submitted = await this.#submit(task, () => this.#generations.submitImage(input, this.#watch(task)));
+    return this.#waitImage(task, input, { ...submitted, deadlineAt: task.deadlineAt });
+  }
+
+  async #runVideo(task: VideoTask, input: VideoInput): Promise<VideoTask> {
+    const submitted = await this.#submit(task, () => this.#generations.submitVideo(input, this.#watch(task)));
+    await this.#waitVideo(task, input, { ...submitted, deadlineAt: this.#videoDeadline(task, submitted.mode) });
+    return this.#record.current(task);
   }
 
   #refuseWhenStopping(): void {
@@ -225,33 +253,14 @@ export class TaskService {
     }
   }
 
-  #newTask(
-    kind: TaskKind,
-    prompt: string,
-    model: Task['model'],
-    aspect: Task['aspect'],
-    deadlineMs: number,
-    caller: Caller,
-    slot: Release | undefined,
-    mode: Task['mode'] = null,
-  ): Task {
+  #newTask(deadlineMs: number, caller: Caller, slot: Release | undefined, prompt: string) {
     const now = Date.now();
-    const task: Task = {
+    return {
       id: randomUUID(),
-      kind,
       prompt,
-      revisedPrompt: null,
-      model,
-      aspect,
       bingRequestId: null,
       account: null,
-      status: slot ? 'PROCESSING' : 'QUEUED',
-      images: [],
-      video: null,
-      mode,
-      width: null,
-      height: null,
-      durationSeconds: null,
+      status: slot ? ('PROCESSING' as const) : ('QUEUED' as const),
       error: null,
       errorCode: null,
       createdAt: now,
@@ -260,25 +269,15 @@ export class TaskService {
       deadlineAt: now + deadlineMs,
       owner: caller.owner,
     };
-    this.#store.insert(task);
-    this.#events.publish(task);
-    return task;
   }
 
-  #save(task: Task, change: Partial<Task>): Task {
-    const next: Task = { ...task, ...change, updatedAt: Date.now() };
-    if (isTerminal(next.status) && next.completedAt === null) next.completedAt = next.updatedAt;
-    this.#store.update(next);
-    this.#events.publish(next);
-    return next;
-  }
-
-  #fail(task: Task, error: unknown): ServiceError {
+  /** Records the failure; resolves with the error to throw. A store that fails too is logged, not thrown. */
+  async #fail(task: Task, error: unknown): Promise<ServiceError> {
     const failure = ServiceError.from(error);
     if (failure.code === 'INTERNAL') this.#log.error({ err: error, taskId: task.id }, 'generation failed unexpectedly');
     else this.#log.info({ taskId: task.id, code: failure.code }, 'generation failed');
     try {
-      this.#save(this.#store.get(task.id) ?? task, { status: 'FAILED', error: failure.message, errorCode: failure.code });
+      await this.#record.change(task, { status: 'FAILED', error: failure.message, errorCode: failure.code });
     } catch (storeError) {
       // The store itself failing (a full disk, a lock held too long) must not take the server down with it.
       this.#log.error({ err: storeError, taskId: task.id }, 'could not record a failed generation');
@@ -286,19 +285,19 @@ export class TaskService {
     return failure;
   }
 
-  #watch(task: Task) {
+  #watch(task: Task): GenerationWatch {
     return {
       signal: this.#stopping.signal,
       onEvent: (event: GenerationEvent) => {
-        if (event.type === 'submitted') {
-          const current = this.#store.get(task.id) ?? task;
-          const change: Partial<Task> = { bingRequestId: event.requestId, account: event.account };
-          if (event.mode) {
+        if (event.type === 'submitted' && 'requestId' in event) {
+          const change: Partial<VideoTask> = { bingRequestId: event.requestId, account: event.account };
+          if (task.kind === 'VIDEO' && event.mode) {
             change.mode = event.mode;
-            // A standard video waits as long as standard mode takes, counted from the request.
-            if (event.mode === 'STANDARD') change.deadlineAt = Math.max(current.deadlineAt, current.createdAt + this.#options.videoStandardDeadlineMs);
+            change.deadlineAt = this.#videoDeadline(task, event.mode);
           }
-          this.#save(current, change);
+          this.#record.change(task, change).catch((error: unknown) => {
+            this.#log.error({ err: error, taskId: task.id }, 'could not record a submitted generation');
+          });
         }
       },
     };
@@ -308,7 +307,7 @@ export class TaskService {
     try {
       return await submit();
     } catch (error) {
-      throw this.#stopped(task, error) ?? this.#fail(task, error);
+      throw this.#stopped(task, error) ?? (await this.#fail(task, error));
     }
   }
 
@@ -321,29 +320,29 @@ export class TaskService {
     });
   }
 
-  async #runImage(task: Task, input: ImageInput): Promise<Task> {
-    const submitted = await this.#submit(task, () => this.#client.submitImage(input, this.#watch(task)));
-    return this.#waitImage(task, input, { ...submitted, deadlineAt: task.deadlineAt });
-  }
-
-  async #waitImage(task: Task, input: ImageInput, submitted: Submitted & { deadlineAt: number }): Promise<Task> {
+  async #waitImage(task: ImageTask, input: ImageInput, submitted: Resume): Promise<ImageTask> {
     try {
-      const result = await this.#client.waitForImage(input, submitted, this.#watch(task));
-      return this.#save(this.#store.get(task.id) ?? task, {
+      const result = await this.#generations.waitForImage(input, submitted, this.#watch(task));
+      return (await this.#record.change(task, {
         status: 'COMPLETED',
         images: result.images,
         revisedPrompt: result.revisedPrompt,
-      });
+      })) as ImageTask;
     } catch (error) {
-      throw this.#stopped(task, error) ?? this.#fail(task, error);
+      throw this.#stopped(task, error) ?? (await this.#fail(task, error));
     }
   }
 
-  async #waitVideo(task: Task, input: VideoInput, submitted: Submitted): Promise<void> {
+  /** A standard video waits as long as standard mode takes, counted from the request. */
+  #videoDeadline(task: Task, mode: VideoMode | undefined): number {
+    return mode === 'STANDARD' ? Math.max(task.deadlineAt, task.createdAt + this.#options.videoStandardDeadlineMs) : task.deadlineAt;
+  }
+
+  async #waitVideo(task: VideoTask, input: VideoInput, submitted: Resume): Promise<void> {
     try {
       const mode = submitted.mode ?? task.mode ?? input.mode;
-      const result = await this.#client.waitForVideo(input, { ...submitted, mode, deadlineAt: task.deadlineAt }, this.#watch(task));
-      this.#save(this.#store.get(task.id) ?? task, {
+      const result = await this.#generations.waitForVideo(input, { ...submitted, mode }, this.#watch(task));
+      await this.#record.change(task, {
         status: 'COMPLETED',
         video: result.url,
         mode: result.mode,
@@ -352,32 +351,19 @@ export class TaskService {
         durationSeconds: result.durationSeconds,
       });
     } catch (error) {
-      if (!this.#stopped(task, error)) this.#fail(task, error);
+      if (!this.#stopped(task, error)) await this.#fail(task, error);
     }
   }
 
-  /** Picks up a task a previous run left unfinished. Never submits: without a Bing id it can only fail. */
-  #recover(task: Task): void {
-    if (!task.bingRequestId || !task.account) {
-      const message =
-        task.status === 'QUEUED'
-          ? 'The server stopped while this generation waited for its turn. Nothing reached Bing; submit it again.'
-          : 'The server stopped while submitting this generation, before Bing confirmed it. It may not have been created; submit it again.';
-      this.#fail(task, new ServiceError('UPSTREAM', message));
-      return;
-    }
-    if (Date.now() >= task.deadlineAt) {
-      this.#fail(task, new ServiceError('TIMEOUT', 'The generation passed its deadline while the server was down.'));
-      return;
-    }
+  /** Waits again for a generation Bing is already running, found unfinished at start. */
+  #resume(task: Task, submitted: Resume): void {
     this.#log.info({ taskId: task.id, kind: task.kind }, 'resuming generation');
     // Bing is already running it, so it takes a slot whatever the capacity, ahead of anything queued.
     const slot = this.#admission.resumedSlot();
-    const submitted = { requestId: task.bingRequestId, account: task.account, submittedAt: task.createdAt, deadlineAt: task.deadlineAt };
     const wait: Promise<unknown> =
       task.kind === 'VIDEO'
-        ? this.#waitVideo(task, { prompt: task.prompt, aspect: task.aspect as VideoInput['aspect'] }, { ...submitted, mode: task.mode ?? 'FAST' })
-        : this.#waitImage(task, { prompt: task.prompt, model: task.model ?? 'DALLE', aspect: task.aspect as ImageInput['aspect'] }, submitted);
+        ? this.#waitVideo(task, { prompt: task.prompt, aspect: task.aspect }, { ...submitted, mode: task.mode ?? 'FAST' })
+        : this.#waitImage(task, { prompt: task.prompt, model: task.model, aspect: task.aspect }, submitted);
     void this.#track(wait.catch(() => undefined).finally(slot));
   }
 
@@ -388,7 +374,6 @@ export class TaskService {
     return work;
   }
 }
-
 
 /** `source`, releasing `release` once when it ends, however it ends. */
 async function* held<T>(source: AsyncGenerator<T>, release: Release): AsyncGenerator<T> {

@@ -4,7 +4,7 @@ import Database, { type Statement } from 'better-sqlite3';
 import { checkFirst, decodeCursor, encodeCursor } from './memory-store.js';
 import { migrate } from './migrations.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
-import type { ErrorCode, Task, TaskKind, TaskStatus } from './task.js';
+import type { ErrorCode, ImageAspect, ImageModel, Task, TaskStatus, VideoAspect, VideoMode } from './task.js';
 
 interface TaskRow {
   id: string;
@@ -36,18 +36,18 @@ function toRow(t: Task): TaskRow {
     id: t.id,
     kind: t.kind,
     prompt: t.prompt,
-    revised_prompt: t.revisedPrompt,
-    model: t.model,
+    revised_prompt: t.kind === 'IMAGE' ? t.revisedPrompt : null,
+    model: t.kind === 'IMAGE' ? t.model : null,
     aspect: t.aspect,
     bing_request_id: t.bingRequestId,
     account: t.account,
     status: t.status,
-    images: JSON.stringify(t.images),
-    video: t.video,
-    mode: t.mode,
-    width: t.width,
-    height: t.height,
-    duration_seconds: t.durationSeconds,
+    images: JSON.stringify(t.kind === 'IMAGE' ? t.images : []),
+    video: t.kind === 'VIDEO' ? t.video : null,
+    mode: t.kind === 'VIDEO' ? t.mode : null,
+    width: t.kind === 'VIDEO' ? t.width : null,
+    height: t.kind === 'VIDEO' ? t.height : null,
+    duration_seconds: t.kind === 'VIDEO' ? t.durationSeconds : null,
     error: t.error,
     error_code: t.errorCode,
     created_at: t.createdAt,
@@ -60,22 +60,12 @@ function toRow(t: Task): TaskRow {
 
 // The columns hold only what toRow wrote, so the casts restate types the table cannot.
 function fromRow(r: TaskRow): Task {
-  return {
+  const base = {
     id: r.id,
-    kind: r.kind as TaskKind,
     prompt: r.prompt,
-    revisedPrompt: r.revised_prompt,
-    model: r.model as Task['model'],
-    aspect: r.aspect as Task['aspect'],
     bingRequestId: r.bing_request_id,
     account: r.account,
     status: r.status as TaskStatus,
-    images: JSON.parse(r.images) as string[],
-    video: r.video,
-    mode: r.mode as Task['mode'],
-    width: r.width,
-    height: r.height,
-    durationSeconds: r.duration_seconds,
     error: r.error,
     errorCode: r.error_code as ErrorCode | null,
     createdAt: r.created_at,
@@ -84,10 +74,30 @@ function fromRow(r: TaskRow): Task {
     deadlineAt: r.deadline_at,
     owner: r.owner,
   };
+  if (r.kind === 'VIDEO') {
+    return {
+      ...base,
+      kind: 'VIDEO',
+      aspect: r.aspect as VideoAspect,
+      video: r.video,
+      mode: r.mode as VideoMode | null,
+      width: r.width,
+      height: r.height,
+      durationSeconds: r.duration_seconds,
+    };
+  }
+  return {
+    ...base,
+    kind: 'IMAGE',
+    model: r.model as ImageModel,
+    aspect: r.aspect as ImageAspect,
+    images: JSON.parse(r.images) as string[],
+    revisedPrompt: r.revised_prompt,
+  };
 }
 
 // toRow's keys, in its order: the column list the INSERT and UPDATE name.
-const COLUMNS = Object.keys(toRow({ images: [] } as unknown as Task));
+const COLUMNS = Object.keys(toRow({ kind: 'IMAGE', images: [] } as unknown as Task));
 // Written exactly as in the tasks_finished index's WHERE, which is what lets a query use it.
 const FINISHED = `status IN ('COMPLETED', 'FAILED')`;
 
@@ -111,7 +121,7 @@ export class SqliteTaskStore implements TaskStore {
 
   private constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
-      `INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`,
+      `INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
     );
     this.updateStmt = db.prepare(
       `UPDATE tasks SET ${COLUMNS.filter((c) => c !== 'id')
@@ -155,22 +165,22 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   /** @throws SqliteError (SQLITE_CONSTRAINT_PRIMARYKEY) if a task with this id is already stored. */
-  insert(task: Task): void {
+  async insert(task: Task): Promise<void> {
     this.insertStmt.run(toRow(task));
   }
 
   /** A no-op when no task has this id (e.g. it was swept meanwhile). */
-  update(task: Task): void {
+  async update(task: Task): Promise<void> {
     this.updateStmt.run(toRow(task));
   }
 
-  get(id: string): Task | undefined {
+  async get(id: string): Promise<Task | undefined> {
     const row = this.getStmt.get(id);
     return row && fromRow(row);
   }
 
   /** @throws TypeError('Invalid cursor') when `after` is not a cursor this store handed out. */
-  page(query: TaskPageQuery): TaskPage {
+  async page(query: TaskPageQuery): Promise<TaskPage> {
     checkFirst(query.first);
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: query.first + 1 };
@@ -207,28 +217,28 @@ export class SqliteTaskStore implements TaskStore {
     };
   }
 
-  withStatus(statuses: readonly TaskStatus[]): Task[] {
+  async withStatus(statuses: readonly TaskStatus[]): Promise<Task[]> {
     if (statuses.length === 0) return [];
     const sql = `SELECT * FROM tasks WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY created_at, id`;
     return (this.statement(sql).all(...statuses) as TaskRow[]).map(fromRow);
   }
 
-  countWithStatus(statuses: readonly TaskStatus[]): number {
+  async countWithStatus(statuses: readonly TaskStatus[]): Promise<number> {
     if (statuses.length === 0) return 0;
     const sql = `SELECT COUNT(*) FROM tasks WHERE status IN (${statuses.map(() => '?').join(', ')})`;
     return this.statement(sql).pluck().get(...statuses) as number;
   }
 
-  deleteFinishedBefore(before: number): number {
+  async deleteFinishedBefore(before: number): Promise<number> {
     return this.sweepStmt.run(before).changes;
   }
 
   /** Counts and deletes in one IMMEDIATE transaction, so another writer cannot slip in between. */
-  enforceCap(max: number): number {
+  async enforceCap(max: number): Promise<number> {
     return this.enforceCapTx(max);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 

@@ -19,22 +19,22 @@ export interface TaskPage {
 }
 
 /**
- * Where tasks live. Synchronous on purpose: both implementations answer in microseconds, and a
- * write that returned has been acknowledged (the SQLite one has committed it).
+ * Where tasks live: SQLite (the default), memory, or a shared store in cluster mode. A write whose
+ * promise resolved has been acknowledged (the SQLite one has committed it).
  */
 export interface TaskStore {
-  insert(task: Task): void;
-  /** Replaces the stored task with the same id. */
-  update(task: Task): void;
-  get(id: string): Task | undefined;
+  insert(task: Task): Promise<void>;
+  /** Replaces the stored task with the same id; a no-op when there is none (it was swept meanwhile). */
+  update(task: Task): Promise<void>;
+  get(id: string): Promise<Task | undefined>;
   /** Newest first (createdAt, then id, descending). */
-  page(query: TaskPageQuery): TaskPage;
+  page(query: TaskPageQuery): Promise<TaskPage>;
   /** Every task in one of these statuses, oldest first: what start-up recovery resumes. */
-  withStatus(statuses: readonly TaskStatus[]): Task[];
-  countWithStatus(statuses: readonly TaskStatus[]): number;
+  withStatus(statuses: readonly TaskStatus[]): Promise<Task[]>;
+  countWithStatus(statuses: readonly TaskStatus[]): Promise<number>;
   /** Deletes finished (COMPLETED or FAILED) tasks completed before `before`; returns how many. */
-  deleteFinishedBefore(before: number): number;
+  deleteFinishedBefore(before: number): Promise<number>;
   /** Keeps at most `max` tasks by deleting the oldest finished ones; returns how many went. */
-  enforceCap(max: number): number;
-  close(): void;
+  enforceCap(max: number): Promise<number>;
+  close(): Promise<void>;
 }

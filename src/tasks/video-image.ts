@@ -1,10 +1,9 @@
 /**
  * The source image of an image-to-video request: given inline as base64 or as a URL, checked for type
- * (by its bytes: PNG, JPEG, WebP) and size before anything reaches Bing. A URL is fetched here, with the
- * size cap and a deadline, and only when the policy allows it.
+ * (by its bytes: PNG, JPEG, WebP) and size before anything reaches Bing. A URL is fetched only when the
+ * policy allows it, through the server's FetchImage, with the size cap and a deadline.
  */
-import { request } from 'undici';
-import { ServiceError, invalid } from './errors.js';
+import { invalid } from './errors.js';
 
 export type ImageType = 'image/png' | 'image/jpeg' | 'image/webp';
 
@@ -96,48 +95,43 @@ export function allowedImageUrl(value: unknown, policy: Pick<VideoImagePolicy, '
   return url;
 }
 
-/** Fetches an allowed URL: no redirects followed, at most `maxBytes`, within the deadline. */
-export async function imageFromUrl(url: URL, policy: VideoImagePolicy, signal?: AbortSignal, field = `${FIELD}.url`): Promise<VideoImage> {
-  const deadline = AbortSignal.timeout(policy.fetchTimeoutMs);
-  const bound = signal ? AbortSignal.any([signal, deadline]) : deadline;
-  let body: Buffer;
-  try {
-    const response = await request(url, {
-      method: 'GET',
-      signal: bound,
-      headers: { accept: 'image/png,image/jpeg,image/webp,*/*;q=0.5' },
-      headersTimeout: policy.fetchTimeoutMs,
-      bodyTimeout: policy.fetchTimeoutMs,
-    });
-    if (response.statusCode !== 200) {
-      await response.body.dump().catch(() => undefined);
-      throw invalid(field, `Invalid parameter: ${field} could not be fetched (HTTP ${response.statusCode}).`);
-    }
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > policy.maxBytes) {
-      await response.body.dump({ limit: 0 }).catch(() => undefined);
-      throw invalid(field, `Invalid parameter: the image at ${field} is ${megabytes(declared)}; the limit is ${megabytes(policy.maxBytes)} (MAX_IMAGE_BYTES).`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > policy.maxBytes) {
-        response.body.destroy();
-        throw invalid(field, `Invalid parameter: the image at ${field} is larger than ${megabytes(policy.maxBytes)} (MAX_IMAGE_BYTES).`);
-      }
-      chunks.push(chunk);
-    }
-    body = Buffer.concat(chunks);
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    if (error instanceof ServiceError) throw error;
-    if (deadline.aborted) {
+/** What fetching a source image came to; the fetch itself is the server's (src/http/fetch-image.ts). */
+export type FetchedImage =
+  | { outcome: 'ok'; bytes: Buffer }
+  | { outcome: 'status'; status: number }
+  | { outcome: 'too-large'; bytes?: number }
+  | { outcome: 'timeout' }
+  | { outcome: 'unreachable' };
+
+/** One GET of `url`: no redirects followed, at most `maxBytes` read, within `timeoutMs`. */
+export type FetchImage = (url: URL, limits: { maxBytes: number; timeoutMs: number }, signal?: AbortSignal) => Promise<FetchedImage>;
+
+/** Fetches an allowed URL and checks what came back; every way it can go wrong is INVALID_REQUEST on the field. */
+export async function imageFromUrl(
+  url: URL,
+  policy: VideoImagePolicy,
+  fetch: FetchImage,
+  signal?: AbortSignal,
+  field = `${FIELD}.url`,
+): Promise<VideoImage> {
+  const fetched = await fetch(url, { maxBytes: policy.maxBytes, timeoutMs: policy.fetchTimeoutMs }, signal);
+  switch (fetched.outcome) {
+    case 'ok':
+      return checked(fetched.bytes, field, policy.maxBytes);
+    case 'status':
+      throw invalid(field, `Invalid parameter: ${field} could not be fetched (HTTP ${fetched.status}).`);
+    case 'too-large':
+      throw invalid(
+        field,
+        fetched.bytes === undefined
+          ? `Invalid parameter: the image at ${field} is larger than ${megabytes(policy.maxBytes)} (MAX_IMAGE_BYTES).`
+          : `Invalid parameter: the image at ${field} is ${megabytes(fetched.bytes)}; the limit is ${megabytes(policy.maxBytes)} (MAX_IMAGE_BYTES).`,
+      );
+    case 'timeout':
       throw invalid(field, `Invalid parameter: the image at ${field} did not arrive within ${Math.round(policy.fetchTimeoutMs / 1000)} s.`);
-    }
-    throw invalid(field, `Invalid parameter: the image at ${field} could not be fetched.`);
+    case 'unreachable':
+      throw invalid(field, `Invalid parameter: the image at ${field} could not be fetched.`);
   }
-  return checked(body, field, policy.maxBytes);
 }
 
 /** The `image` input of createVideo: exactly one of `base64` and `url`, or nothing at all. */
@@ -165,7 +159,7 @@ export function checkVideoImage(value: unknown, policy: VideoImagePolicy): Video
 }
 
 /** The checked source image, a URL fetched and checked too; null when the request has none. */
-export async function resolveVideoImage(value: unknown, policy: VideoImagePolicy, signal?: AbortSignal): Promise<VideoImage | null> {
+export async function resolveVideoImage(value: unknown, policy: VideoImagePolicy, fetch: FetchImage, signal?: AbortSignal): Promise<VideoImage | null> {
   const checkedImage = checkVideoImage(value, policy);
-  return checkedImage instanceof URL ? imageFromUrl(checkedImage, policy, signal) : checkedImage;
+  return checkedImage instanceof URL ? imageFromUrl(checkedImage, policy, fetch, signal) : checkedImage;
 }

@@ -1,16 +1,6 @@
-/**
- * The video modes callers choose from: FAST spends one of the account's free fast creations, STANDARD
- * never does and takes much longer. Without a choice, the service picks FAST while fast creations remain.
- */
+/** The `mode` of a video request, read: FAST or STANDARD in any case, or no choice at all. */
 import { invalid } from './errors.js';
-
-export const VIDEO_MODE_NAMES = ['FAST', 'STANDARD'] as const;
-export type VideoMode = (typeof VIDEO_MODE_NAMES)[number];
-
-export const VIDEO_MODE_DESCRIPTIONS: Record<VideoMode, string> = {
-  FAST: 'Spends one of the account\'s free fast creations; a video in one to a few minutes.',
-  STANDARD: 'Spends nothing; a video in minutes to hours.',
-};
+import { VIDEO_MODE_NAMES, type VideoMode } from './task.js';
 
 /** `fast` / `standard` in any case; undefined when the caller made no choice. */
 export function parseVideoMode(value: unknown): VideoMode | undefined {

@@ -31,40 +31,45 @@ function page(res: ServerResponse, body: string, status = 200): void {
   res.writeHead(status, { 'content-type': 'text/html' }).end(`<html><body>${body}</body></html>`);
 }
 
+/** The stand-in's answer to one request, written to `res`. */
+function answer(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const p = url.pathname;
+  const q = url.searchParams;
+  if (req.method === 'GET' && p === '/images/create' && !q.has('ctype')) {
+    page(res, `<span id="id_a" style="display:none"></span><script>_G.IG="${IG}";</script>`);
+  } else if (req.method === 'GET' && p === '/images/create/ai-video-generator' && !q.has('id')) {
+    page(res, `<script>var cfg={"IID":"${IID}"};</script><a href="/x?IG=${IG}">x</a><span>2 free creations</span>`);
+  } else if (req.method === 'GET' && p === '/images/create' && q.get('ctype') === 'video') {
+    page(res, '<span>2 free creations</span>');
+  } else if (req.method === 'POST' && p === '/images/create/ai-video-generator') {
+    // Only the repeat, with the warm-up's IG and IID, is taken; and it is answered with a 200, the id in og:url.
+    if (q.get('IG') !== IG || q.get('IID') !== IID) page(res, '<div>Video Creator</div>');
+    else page(res, `<meta content="https://www.bing.com/images/create/ai-video-generator?id=${ID}&amp;FORM=GUH2CR" property="og:url" />`);
+  } else if (req.method === 'GET' && p === `/images/create/ai-video-generator/async/results/${ID}`) {
+    const next = pollAnswers[Math.min(polls, pollAnswers.length - 1)];
+    polls += 1;
+    next!(res);
+  } else if (req.method === 'GET' && p === `/images/create/detail/async/${ID}`) {
+    if (q.get('imageId') !== 'vid_77' || q.get('skey') !== 'S-1') res.writeHead(400).end('{}');
+    else {
+      const value = [{ contentUrl: 'https://th.bing.com/vids/4-ab.mp4?mkt=en-GB', width: '1080', height: '1920', duration: '0:00:08' }];
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value }));
+    }
+  } else {
+    page(res, 'not found', 404);
+  }
+}
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', origin);
   seen.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
   req.resume();
-  const p = url.pathname;
-  if (req.method === 'GET' && p === '/images/create' && !url.searchParams.has('ctype')) {
-    return page(res, `<span id="id_a" style="display:none"></span><script>_G.IG="${IG}";</script>`);
-  }
-  if (req.method === 'GET' && p === '/images/create/ai-video-generator' && !url.searchParams.has('id')) {
-    return page(res, `<script>var cfg={"IID":"${IID}"};</script><a href="/x?IG=${IG}">x</a><span>2 free creations</span>`);
-  }
-  if (req.method === 'GET' && p === '/images/create' && url.searchParams.get('ctype') === 'video') {
-    return page(res, '<span>2 free creations</span>');
-  }
-  if (req.method === 'POST' && p === '/images/create/ai-video-generator') {
-    // Only the repeat, with the warm-up's IG and IID, is taken; and it is answered with a 200, the id in og:url.
-    if (url.searchParams.get('IG') !== IG || url.searchParams.get('IID') !== IID) return page(res, '<div>Video Creator</div>');
-    return page(res, `<meta content="https://www.bing.com/images/create/ai-video-generator?id=${ID}&amp;FORM=GUH2CR" property="og:url" />`);
-  }
-  if (req.method === 'GET' && p === `/images/create/ai-video-generator/async/results/${ID}`) {
-    const answer = pollAnswers[Math.min(polls, pollAnswers.length - 1)];
-    polls += 1;
-    return answer!(res);
-  }
-  if (req.method === 'GET' && p === `/images/create/detail/async/${ID}`) {
-    if (url.searchParams.get('imageId') !== 'vid_77' || url.searchParams.get('skey') !== 'S-1') return void res.writeHead(400).end('{}');
-    return void res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ value: [{ contentUrl: 'https://th.bing.com/vids/4-ab.mp4?mkt=en-GB', width: '1080', height: '1920', duration: '0:00:08' }] }));
-  }
-  page(res, 'not found', 404);
+  answer(req, res, url);
 }
 
-const json = (body: unknown) => (res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+const json = (body: unknown) => (res: ServerResponse) => {
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+};
 
 beforeAll(async () => {
   server = createServer(handle);

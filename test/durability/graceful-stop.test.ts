@@ -29,12 +29,12 @@ afterEach(async () => {
   sim = data = undefined;
 });
 
-function storedTasks(dir: string): Task[] {
+async function storedTasks(dir: string): Promise<Task[]> {
   const store = SqliteTaskStore.open(path.join(dir, 'tasks.sqlite'));
   try {
-    return store.page({ first: 10 }).tasks;
+    return (await store.page({ first: 10 })).tasks;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -100,7 +100,7 @@ it('SIGTERM closes subscriptions with 1001, answers a waiting mutation, exits 0,
   expect(answer.value?.data?.createImage.message).toMatch(/restarting/);
 
   // Stopping is not failing: both tasks wait in the file, as they were, for the next start.
-  const left = storedTasks(data.dir);
+  const left = await storedTasks(data.dir);
   expect(left.map((t) => [t.kind, t.status, t.error, t.completedAt]).sort()).toEqual([
     ['IMAGE', 'PROCESSING', null, null],
     ['VIDEO', 'PROCESSING', null, null],
@@ -134,7 +134,7 @@ it('exits 0 within SHUTDOWN_TIMEOUT when a WebSocket peer never answers and an S
   const sse = await within(stream.ended, 1_000, 'the SSE stream did not end');
   expect(sse.text).toContain('"status":"PROCESSING"');
   expect(sse.text).not.toContain('event: complete');
-  expect(storedTasks(data.dir)).toMatchObject([{ id, status: 'PROCESSING' }]);
+  expect(await storedTasks(data.dir)).toMatchObject([{ id, status: 'PROCESSING' }]);
 });
 
 /** A subscription over SSE: resolves with everything it received once the stream ends, however it ends. */

@@ -1,7 +1,7 @@
-import type { Task } from '../../src/tasks/task.js';
+import type { ImageTask, Task, VideoTask } from '../../src/tasks/task.js';
 
 /** A task as a previous run left it in the store: a video submitted a minute ago, by default still processing. */
-export function savedTask(fields: Partial<Task> & Pick<Task, 'id'>): Task {
+export function savedTask(fields: Partial<ImageTask | VideoTask> & Pick<Task, 'id'>): Task {
   const now = Date.now();
   return {
     kind: 'VIDEO',
@@ -26,5 +26,5 @@ export function savedTask(fields: Partial<Task> & Pick<Task, 'id'>): Task {
     deadlineAt: now + 600_000,
     owner: null,
     ...fields,
-  };
+  } as Task;
 }

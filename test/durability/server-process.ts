@@ -2,6 +2,7 @@
  * The server as a real child process (`node --import tsx src/main.ts`), for tests that kill it, stop it
  * with a signal, and start it again on the same data directory.
  */
+import { vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -142,15 +143,16 @@ export function within<T>(work: Promise<T>, ms: number, message: string): Promis
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `ms`. */
-export async function until<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** `check`'s first value other than undefined, or a failure naming `what` after `ms`. */
+export function until<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await check();
+      if (value === undefined) throw new Error(`still waiting for ${what}`);
+      return value;
+    },
+    { timeout: ms, interval: 50 },
+  );
 }
 
 /** A fresh temporary directory, and its removal. */

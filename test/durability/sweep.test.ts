@@ -60,12 +60,12 @@ it('deletes finished tasks past TASK_TTL and keeps fresh and processing ones', a
   const completed = await finishedVideo(url, 'a fast river');
   const failed = await failedVideo(url);
 
-  expect(app.service.sweep()).toEqual({ expired: 0, capped: 0 });
+  expect(await app.service.sweep()).toEqual({ expired: 0, capped: 0 });
   expect(await status(url, completed)).toBe('COMPLETED');
   expect(await status(url, failed)).toBe('FAILED');
 
   // Eight days on: both finished tasks are past the week; the processing one is older still and stays.
-  expect(app.service.sweep(Date.now() + 8 * DAY_MS)).toEqual({ expired: 2, capped: 0 });
+  expect(await app.service.sweep(Date.now() + 8 * DAY_MS)).toEqual({ expired: 2, capped: 0 });
   expect(await status(url, completed)).toBeNull();
   expect(await status(url, failed)).toBeNull();
   expect(await status(url, processing)).toBe('PROCESSING');
@@ -91,20 +91,20 @@ it('keeps at most TASK_MAX tasks, dropping the oldest finished first and never a
   const b = await finishedVideo(url, 'second done');
   const c = await finishedVideo(url, 'third done');
 
-  expect(app.service.sweep()).toEqual({ expired: 0, capped: 1 });
+  expect(await app.service.sweep()).toEqual({ expired: 0, capped: 1 });
   expect(await status(url, a)).toBeNull();
   expect(await status(url, b)).toBe('COMPLETED');
   expect(await status(url, c)).toBe('COMPLETED');
 
   const p2 = await createVideo(url, 'second wait [sim:never]');
   const p3 = await createVideo(url, 'third wait [sim:never]');
-  expect(app.service.sweep()).toEqual({ expired: 0, capped: 2 });
+  expect(await app.service.sweep()).toEqual({ expired: 0, capped: 2 });
   expect(await status(url, b)).toBeNull();
   expect(await status(url, c)).toBeNull();
 
   // Over the cap with nothing finished: nothing can go.
   const p4 = await createVideo(url, 'fourth wait [sim:never]');
-  expect(app.service.sweep()).toEqual({ expired: 0, capped: 0 });
+  expect(await app.service.sweep()).toEqual({ expired: 0, capped: 0 });
   for (const id of [p1, p2, p3, p4]) expect(await status(url, id)).toBe('PROCESSING');
 });
 
@@ -112,7 +112,7 @@ it('logs a sweep the store fails, keeps serving, and sweeps again on the next in
   data = tempDir('durable-sweep-');
   const store = SqliteTaskStore.open(path.join(data.dir, 'tasks.sqlite'));
   const old = Date.now() - DAY_MS;
-  store.insert(savedTask({ id: 'old', status: 'COMPLETED', createdAt: old, updatedAt: old, completedAt: old, deadlineAt: old }));
+  await store.insert(savedTask({ id: 'old', status: 'COMPLETED', createdAt: old, updatedAt: old, completedAt: old, deadlineAt: old }));
   // The store refuses sweeps as SQLite does when another process holds the write lock too long.
   let locked = true;
   const deleteFinishedBefore = store.deleteFinishedBefore.bind(store);

@@ -41,8 +41,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env['CI'])('GraphiQL in a real
     await page.waitForSelector('.graphiql-execute-button', { timeout: 30_000 });
     await page.click('.graphiql-execute-button');
     const result = page.locator('.graphiql-response');
-    await expect.poll(async () => result.innerText(), { timeout: 20_000 }).toContain('GPT4O');
-    const text = await result.innerText();
+    await expect.poll(async () => result.textContent(), { timeout: 20_000 }).toContain('GPT4O');
+    const text = (await result.textContent()) ?? '';
     expect(text).toContain('DALLE');
     expect(text).toContain('MAI1');
     expect(failed.filter((url) => url.startsWith('http'))).toEqual([]);

@@ -7,9 +7,9 @@ import { QUICK, expectError, expectSuccess, rest } from './http.js';
 
 /** A store that fails the way a broken disk would, with a detail that must not reach the caller. */
 class BrokenStore extends MemoryTaskStore {
-  override insert(task: Task): void {
+  override async insert(task: Task): Promise<void> {
     if (task.prompt.includes('break the store')) throw new Error('disk failure at /var/lib/secret-path');
-    super.insert(task);
+    await super.insert(task);
   }
 }
 

@@ -1,6 +1,6 @@
 /** REST calls over real HTTP, and the checks every answer of the envelope must pass. */
 import { request as httpRequest } from 'node:http';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 
 export interface Answer<T = Record<string, unknown>> {
   status: number;
@@ -82,16 +82,16 @@ export function expectError(answer: Answer<any>, status: number, type: string): 
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls GET /task/:id until `done` holds or the deadline passes; returns the last task. */
-export async function pollTask(base: string, id: string, done: (task: any) => boolean, deadlineMs = 8_000): Promise<any> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const task = expectSuccess(await rest(base, `/task/${id}`));
-    if (done(task) || Date.now() > until) return task;
-    await sleep(25);
-  }
+/** GET /task/:id until `done` holds (failing, with the last state, past the deadline); returns the task. */
+export function pollTask(base: string, id: string, done: (task: any) => boolean, deadlineMs = 8_000): Promise<any> {
+  return vi.waitFor(
+    async () => {
+      const task = expectSuccess(await rest(base, `/task/${id}`));
+      if (!done(task)) throw new Error(`task ${id} is still ${JSON.stringify(task)}`);
+      return task;
+    },
+    { timeout: deadlineMs, interval: 25 },
+  );
 }
 
 /** Simulator durations of 2-5 s for every kind (20-50 ms at the test time scale); directives still win. */

@@ -1,20 +1,45 @@
 /** GET /openapi.json: a valid OpenAPI 3.1 document whose every path exists and whose schemas match the live answers. */
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENAPI } from '../../src/rest/openapi.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { conformance, resolve } from './conformance.js';
 import { QUICK, pollTask, rest, type Answer } from './http.js';
 
 let stack: Stack;
 let doc: Record<string, any>;
+let ajv: Ajv2020;
 beforeAll(async () => {
   stack = await startStack({ sim: QUICK });
   const answer = await rest(stack.url, '/openapi.json');
   expect(answer.status).toBe(200);
   expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
   doc = answer.body;
+  // OpenAPI 3.1 schemas are JSON Schema 2020-12: the served document is the schema the answers are checked against.
+  ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  ajv.addSchema({ ...doc, $id: 'openapi.json' });
 });
+
+const pointer = (...keys: string[]) => keys.map((key) => key.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+
+/** The problems ajv finds in `value` against the schema at `ref` of the document, as `path: message`. */
+function problems(ref: string, value: unknown): string[] {
+  const validate = ajv.compile({ $ref: `openapi.json#/${ref}` });
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '$'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`);
+}
+
+function resolve(node: Record<string, any>): Record<string, any> {
+  if (typeof node.$ref !== 'string') return node;
+  const target = (node.$ref as string)
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<any>((at, key) => at?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
+  if (!target) throw new Error(`Unresolved ${node.$ref}`);
+  return resolve(target);
+}
 afterAll(() => stack.close());
 
 describe('the document', () => {
@@ -33,7 +58,7 @@ describe('the document', () => {
   it('resolves every $ref', () => {
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(refs.length).toBeGreaterThan(10);
-    for (const ref of refs) expect(() => resolve(doc, JSON.parse(`{${ref}}`))).not.toThrow();
+    for (const ref of refs) expect(() => resolve(JSON.parse(`{${ref}}`))).not.toThrow();
   });
 
   it('documents exactly the routes the server has', async () => {
@@ -67,8 +92,8 @@ describe('the live answers match the schemas', () => {
     expect(operation, `${method} ${path}`).toBeDefined();
     const documented = operation.responses[String(answer.status)];
     expect(documented, `${method} ${path} does not document ${answer.status}`).toBeDefined();
-    const schema = resolve(doc, documented).content['application/json'].schema;
-    expect(conformance(doc, schema, answer.body), `${method} ${path} ${answer.status}`).toEqual([]);
+    const at = pointer('paths', path, method, 'responses', String(answer.status), 'content', 'application/json', 'schema');
+    expect(problems(at, answer.body), `${method} ${path} ${answer.status}`).toEqual([]);
     checked.push(`${method} ${path} ${answer.status}`);
   }
 
@@ -122,15 +147,20 @@ describe('the live answers match the schemas', () => {
 
   it('of a 405 and an unknown path, which no operation owns', async () => {
     for (const answer of [await rest(stack.url, '/health', { method: 'PUT' }), await rest(stack.url, '/nowhere')]) {
-      expect(conformance(doc, { $ref: '#/components/schemas/Error' }, answer.body)).toEqual([]);
+      expect(problems('components/schemas/Error', answer.body)).toEqual([]);
     }
   });
 
   it('and the checker can fail', () => {
-    const health = { $ref: '#/components/schemas/Health' };
-    expect(conformance(doc, health, { status: 'ok', cookie: 'set', session: 'active', activeTasks: 1, upstream: 'bing', extra: 1 })).toEqual([
-      '$.extra: not in the document',
+    const health = 'components/schemas/Health';
+    expect(problems(health, { status: 'ok', cookie: 'set', session: 'active', activeTasks: 1, upstream: 'bing', extra: 1 })).toEqual([
+      '$: must NOT have additional properties (extra)',
     ]);
-    expect(conformance(doc, health, { status: 'ok', cookie: 'maybe', session: 'active', activeTasks: 1.5 })).toHaveLength(3);
+    expect(problems(health, { status: 'ok', cookie: 'maybe', session: 'active', activeTasks: 1.5 })).toHaveLength(3);
+    expect(problems(pointer('paths', '/task/{taskId}', 'get', 'responses', '200', 'content', 'application/json', 'schema'), {
+      success: true,
+      data: { id: 'not-a-uuid', status: 'done' },
+      timestamp: 'yesterday',
+    }).length).toBeGreaterThanOrEqual(3);
   });
 });

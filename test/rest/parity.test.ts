@@ -1,14 +1,14 @@
 /** REST and GraphQL are two views of one service: the same generation reaches Bing the same way. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { RecordedRequest } from '../../src/simulator/index.js';
 import { gql, startStack, type Stack } from '../support/stack.js';
-import { QUICK, expectSuccess, rest, sleep } from './http.js';
+import { QUICK, expectSuccess, rest } from './http.js';
 
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({ sim: QUICK });
   // Let the session check of the start finish, so it is part of neither generation.
-  for (let i = 0; i < 100 && stack.app.service.health().session !== 'active'; i++) await sleep(10);
+  await vi.waitFor(async () => expect((await stack.app.service.health()).session).toBe('active'));
   stack.sim.reset();
 });
 afterAll(() => stack.close());

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../src/tasks/options.js';
 import { revisedPrompt } from '../../src/simulator/index.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { QUICK, UUID, expectError, expectIso, expectSuccess, pollTask, rest, sleep } from './http.js';
+import { QUICK, UUID, expectError, expectIso, expectSuccess, pollTask, rest } from './http.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -168,7 +168,7 @@ describe.concurrent('the video flow', () => {
 
   it('takes the landscape aspect', async () => {
     const created = expectSuccess(await rest(stack.url, '/create/video', { json: { query: 'a train [sim:ms=50]', aspect: 'landscape' } }));
-    const bingId = stack.app.service.getTask(created.taskId, { owner: null })!.bingRequestId!;
+    const bingId = (await stack.app.service.getTask(created.taskId, { owner: null }))!.bingRequestId!;
     expect(stack.sim.jobs.get(bingId)!.aspect).toBe(5);
   });
 
@@ -252,18 +252,13 @@ describe('a client that goes away', () => {
     const query = `a slow comet ${Date.now()} [sim:ms=400]`;
     const abort = new AbortController();
     const call = rest(stack.url, '/create/image', { json: { query }, signal: abort.signal });
-    await sleep(100);
+    const find = async () => (await stack.app.service.listTasks({ first: 50 }, { owner: null })).tasks.find((t) => t.prompt === query);
+    // Gone once Bing has it: the generation is under way when the caller leaves.
+    await expect.poll(async () => (await find())?.bingRequestId ?? null).not.toBeNull();
     abort.abort();
     await expect(call).rejects.toThrow();
 
-    const until = Date.now() + 5_000;
-    let task;
-    while (Date.now() < until) {
-      task = stack.app.service.listTasks({ first: 50 }, { owner: null }).tasks.find((t) => t.prompt === query);
-      if (task?.status === 'COMPLETED') break;
-      await sleep(25);
-    }
-    expect(task?.status).toBe('COMPLETED');
+    await expect.poll(async () => (await find())?.status, { timeout: 5_000 }).toBe('COMPLETED');
     expectSuccess(await rest(stack.url, '/health'));
     expect(stack.logs.filter((line) => JSON.parse(line).level >= 50)).toEqual([]);
   });

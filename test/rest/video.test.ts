@@ -25,9 +25,9 @@ beforeEach(() => {
 /** Requests a generation made: everything but the session check the server makes when it starts. */
 const generationRequests = () => stack.sim.requests.filter((r) => !(r.method === 'GET' && r.path === '/images/create' && !r.query.ctype));
 const create = (json: Record<string, unknown>) => rest(stack.url, '/create/video', { json });
-const job = (taskId: string) => {
-  const bingId = stack.app.service.getTask(taskId, { owner: null })!.bingRequestId!;
-  return stack.sim.jobs.get(bingId)!;
+const job = async (taskId: string) => {
+  const task = await stack.app.service.getTask(taskId, { owner: null });
+  return stack.sim.jobs.get(task!.bingRequestId!)!;
 };
 
 describe('modes', () => {
@@ -38,7 +38,7 @@ describe('modes', () => {
     [undefined, 'FAST', 'fast'],
   ])('mode %s is taken in any case, and GET /task says which one Bing took', async (mode, wire, shown) => {
     const created = expectSuccess(await create({ query: `waves [sim:ms=0]`, ...(mode === undefined ? {} : { mode }) }));
-    expect(job(created.taskId).kind).toBe(wire === 'FAST' ? 'VIDEO' : 'VIDEO_STANDARD');
+    expect((await job(created.taskId)).kind).toBe(wire === 'FAST' ? 'VIDEO' : 'VIDEO_STANDARD');
     expect(expectSuccess(await rest(stack.url, `/task/${created.taskId}`)).mode).toBe(shown);
   });
 
@@ -52,7 +52,7 @@ describe('modes', () => {
   it('fast creations running out: FAST is refused (429, standard is still open), a default request falls back to standard', async () => {
     stack.sim.configureVideo({ fastCreations: 1 });
     const first = expectSuccess(await create({ query: 'one [sim:ms=0]', mode: 'fast' }));
-    expect(job(first.taskId).kind).toBe('VIDEO');
+    expect((await job(first.taskId)).kind).toBe('VIDEO');
     expect(expectSuccess(await rest(stack.url, '/health')).videoAccounts[0].fastCreationsLeft).toBe(0);
 
     const refused = await create({ query: 'two [sim:ms=0]', mode: 'fast' });
@@ -60,7 +60,7 @@ describe('modes', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
 
     const fallback = expectSuccess(await create({ query: 'three [sim:ms=0]' }));
-    expect(job(fallback.taskId).kind).toBe('VIDEO_STANDARD');
+    expect((await job(fallback.taskId)).kind).toBe('VIDEO_STANDARD');
     expect(expectSuccess(await rest(stack.url, `/task/${fallback.taskId}`)).mode).toBe('standard');
     // One accepted submit per generation: the refused one made no job.
     expect(stack.sim.jobs.size).toBe(2);
@@ -78,7 +78,7 @@ describe('every finished shape, end to end', () => {
     const created = expectSuccess(await create({ query: `waves [sim:video=${shape}] [sim:ms=700]`, aspect: 'landscape' }));
     const done = await pollTask(stack.url, created.taskId, (task) => task.status !== 'processing');
     expect(done).toMatchObject({ status: 'completed', error: null, width, height, durationSeconds, mode: 'fast' });
-    expect(done.video).toBe(videoUrl(job(created.taskId), stack.sim.url));
+    expect(done.video).toBe(videoUrl(await job(created.taskId), stack.sim.url));
     const detailCalls = stack.sim.requests.filter((r) => r.path.startsWith('/images/create/detail/async/'));
     expect(detailCalls).toHaveLength(shape === 'cards' ? 1 : 0);
   });
@@ -89,7 +89,7 @@ describe('image-to-video', () => {
     const created = expectSuccess(await create({ query: 'make it move [sim:ms=0]', image: { base64: PNG.toString('base64') } }));
     const [bcid] = [...stack.sim.video.uploads.keys()];
     expect(stack.sim.video.uploads.get(bcid!)).toMatchObject({ type: 'image/png', bytes: PNG.length });
-    expect(stack.sim.video.extras.get(job(created.taskId).id)!.image).toBe(bcid);
+    expect(stack.sim.video.extras.get((await job(created.taskId)).id)!.image).toBe(bcid);
     const done = await pollTask(stack.url, created.taskId, (task) => task.status !== 'processing');
     expect(done.status).toBe('completed');
   });
@@ -99,7 +99,7 @@ describe('image-to-video', () => {
     const created = expectSuccess(await create({ query: 'make it move [sim:ms=0]', image: { url } }));
     const [upload] = [...stack.sim.video.uploads.values()];
     expect(upload).toMatchObject({ type: 'image/png' });
-    expect(stack.sim.video.extras.get(job(created.taskId).id)!.image).toBe(upload!.bcid);
+    expect(stack.sim.video.extras.get((await job(created.taskId)).id)!.image).toBe(upload!.bcid);
   });
 
   it.each([

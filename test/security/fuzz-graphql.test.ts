@@ -14,7 +14,7 @@ import { errorLines, expectHealthy, fuzzTimeout, HEAP_GROWTH_LIMIT_MB, SETUPS, s
 import { document, operationName, requestBody, variablesJson } from './support/graphql-documents.js';
 import { MB, settledHeap } from './support/heap.js';
 import { agent, exchange, type Outgoing } from './support/http.js';
-import { anyJsonValue, contentType, credentials, headerValue, invalidUtf8, nastyString, sizedString } from './support/inputs.js';
+import { contentType, credentials, headerValue, invalidUtf8, nastyString, sizedString } from './support/inputs.js';
 import { watchProcessFaults, type ProcessFaults } from './support/process-faults.js';
 import { holds } from './support/property.js';
 

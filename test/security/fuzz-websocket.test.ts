@@ -145,8 +145,7 @@ for (const setup of SETUPS) {
       expect(faults.seen).toEqual([]);
       agent.destroy();
       // Closed connections leave the server's count as their last bytes are flushed.
-      for (let i = 0; i < 40 && (await openConnections(stack)) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await openConnections(stack)).toBe(0);
+      await expect.poll(() => openConnections(stack), { timeout: 2_000, interval: 50 }).toBe(0);
       stack.logs.length = 0;
       const growth = ((await settledHeap()) - heapBefore) / MB;
       expect(growth, `the heap grew by ${growth.toFixed(1)} MB`).toBeLessThan(HEAP_GROWTH_LIMIT_MB);

@@ -57,13 +57,13 @@ it('keeps every acknowledged write when the writer is SIGKILLed mid-burst', asyn
   const store = SqliteTaskStore.open(file);
   try {
     for (const [id, ack] of acked) {
-      const stored = store.get(id);
+      const stored = await store.get(id);
       expect(stored, id).toBeDefined();
       expect(stored!.updatedAt, id).toBeGreaterThanOrEqual(ack.updatedAt);
       expect(RANK[stored!.status], id).toBeGreaterThanOrEqual(RANK[ack.status]);
     }
   } finally {
-    store.close();
+    await store.close();
   }
 
   const db = new Database(file, { readonly: true });

@@ -7,30 +7,21 @@ import { MemoryTaskStore } from '../../src/tasks/memory-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/tasks/migrations.js';
 import { SqliteTaskStore } from '../../src/tasks/sqlite-store.js';
 import type { TaskPageQuery, TaskStore } from '../../src/tasks/store.js';
-import type { Task, TaskStatus } from '../../src/tasks/task.js';
+import type { ImageTask, Task, TaskStatus, VideoTask } from '../../src/tasks/task.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'task-store-'));
 let files = 0;
 const newFile = () => path.join(tmp, `t${++files}`, 'tasks.db');
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function task(over: Partial<Task> = {}): Task {
-  return {
+/** A task of the kind `over` names (IMAGE by default), with only the fields of that kind. */
+function task(over: Partial<ImageTask> | Partial<VideoTask> = {}): Task {
+  const base = {
     id: 'task-1',
-    kind: 'IMAGE',
     prompt: 'a lighthouse at dusk',
-    revisedPrompt: null,
-    model: 'DALLE',
-    aspect: 'SQUARE',
     bingRequestId: null,
     account: null,
-    status: 'QUEUED',
-    images: [],
-    video: null,
-    mode: null,
-    width: null,
-    height: null,
-    durationSeconds: null,
+    status: 'QUEUED' as const,
     error: null,
     errorCode: null,
     createdAt: 1_700_000_000_000,
@@ -38,13 +29,14 @@ function task(over: Partial<Task> = {}): Task {
     completedAt: null,
     deadlineAt: 1_700_000_300_000,
     owner: null,
-    ...over,
   };
+  if (over.kind === 'VIDEO') return { ...base, kind: 'VIDEO', aspect: 'PORTRAIT', video: null, mode: null, width: null, height: null, durationSeconds: null, ...over } as VideoTask;
+  return { ...base, kind: 'IMAGE', model: 'DALLE', aspect: 'SQUARE', images: [], revisedPrompt: null, ...over } as ImageTask;
 }
 
 const FULL = task({
   id: 'full',
-  kind: 'VIDEO',
+  kind: 'IMAGE',
   prompt: 'ünïcode ✓ and "quotes"',
   revisedPrompt: 'a revised prompt',
   model: 'GPT4O',
@@ -53,12 +45,25 @@ const FULL = task({
   account: 'acct-fp',
   status: 'FAILED',
   images: ['https://example.com/1.jpg', 'https://example.com/2.jpg'],
-  video: 'https://example.com/v.mp4',
   error: 'Bing refused the prompt.',
   errorCode: 'PROMPT_REJECTED',
   updatedAt: 1_700_000_050_000,
   completedAt: 1_700_000_060_000,
   owner: 'key-1',
+}) as ImageTask;
+
+const FULL_VIDEO = task({
+  id: 'full-video',
+  kind: 'VIDEO',
+  prompt: 'rain on a tin roof',
+  aspect: 'LANDSCAPE',
+  bingRequestId: '4-def456',
+  account: 'acct-fp',
+  status: 'COMPLETED',
+  video: 'https://example.com/v.mp4',
+  updatedAt: 1_700_000_050_000,
+  completedAt: 1_700_000_060_000,
+  owner: 'key-2',
 });
 
 const implementations = [
@@ -68,18 +73,20 @@ const implementations = [
 
 describe.each(implementations)('$name', ({ open }) => {
   let store: TaskStore;
-  beforeEach(() => {
+  beforeEach(async () => {
     store = open();
   });
-  afterEach(() => store.close());
+  afterEach(async () => await store.close());
 
-  it('round-trips every field, null or not', () => {
-    const bare = task({ id: 'bare', model: null });
-    store.insert(FULL);
-    store.insert(bare);
-    expect(store.get('full')).toEqual(FULL);
-    expect(store.get('bare')).toEqual(bare);
-    expect(store.get('missing')).toBeUndefined();
+  it('round-trips every field, null or not', async () => {
+    const bare = task({ id: 'bare' });
+    await store.insert(FULL);
+    await store.insert(FULL_VIDEO);
+    await store.insert(bare);
+    expect(await store.get('full')).toEqual(FULL);
+    expect(await store.get('full-video')).toEqual(FULL_VIDEO);
+    expect(await store.get('bare')).toEqual(bare);
+    expect(await store.get('missing')).toBeUndefined();
 
     const done = task({
       id: 'bare',
@@ -89,36 +96,36 @@ describe.each(implementations)('$name', ({ open }) => {
       updatedAt: 5,
       completedAt: 6,
     });
-    store.update(done);
-    expect(store.get('bare')).toEqual(done);
-    store.update({ ...done, images: [], revisedPrompt: null, completedAt: null });
-    expect(store.get('bare')).toEqual({ ...done, images: [], revisedPrompt: null, completedAt: null });
+    await store.update(done);
+    expect(await store.get('bare')).toEqual(done);
+    await store.update({ ...done, images: [], revisedPrompt: null, completedAt: null } as Task);
+    expect(await store.get('bare')).toEqual({ ...done, images: [], revisedPrompt: null, completedAt: null });
   });
 
-  it('refuses a duplicate id and ignores an update of an unknown one', () => {
-    store.insert(task());
-    expect(() => store.insert(task())).toThrow();
-    store.update(task({ id: 'ghost' }));
-    expect(store.get('ghost')).toBeUndefined();
+  it('refuses a duplicate id and ignores an update of an unknown one', async () => {
+    await store.insert(task());
+    await expect(store.insert(task())).rejects.toThrow();
+    await store.update(task({ id: 'ghost' }));
+    expect(await store.get('ghost')).toBeUndefined();
   });
 
-  it('hands out copies', () => {
+  it('hands out copies', async () => {
     const mine = structuredClone(FULL);
-    store.insert(mine);
+    await store.insert(mine);
     mine.prompt = 'changed';
     mine.images.push('x');
-    const got = store.get('full')!;
+    const got = (await store.get('full')) as ImageTask;
     expect(got).toEqual(FULL);
     got.images.length = 0;
     got.status = 'QUEUED';
-    store.page({ first: 1 }).tasks[0]!.images.push('y');
-    store.withStatus(['FAILED'])[0]!.images.push('z');
-    expect(store.get('full')).toEqual(FULL);
+    ((await store.page({ first: 1 })).tasks[0] as ImageTask).images.push('y');
+    ((await store.withStatus(['FAILED']))[0] as ImageTask).images.push('z');
+    expect(await store.get('full')).toEqual(FULL);
 
     const update = structuredClone(FULL);
-    store.update(update);
+    await store.update(update);
     update.images.push('w');
-    expect(store.get('full')).toEqual(FULL);
+    expect(await store.get('full')).toEqual(FULL);
   });
 
   describe('page', () => {
@@ -137,17 +144,17 @@ describe.each(implementations)('$name', ({ open }) => {
     }
     const newestFirst = [...all].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
 
-    beforeEach(() => {
+    beforeEach(async () => {
       // Insert out of order so the store, not the insertion order, does the sorting.
-      for (const t of [...all].reverse().filter((_, i) => i % 2 === 0)) store.insert(t);
-      for (const t of [...all].reverse().filter((_, i) => i % 2 === 1)) store.insert(t);
+      for (const t of [...all].reverse().filter((_, i) => i % 2 === 0)) await store.insert(t);
+      for (const t of [...all].reverse().filter((_, i) => i % 2 === 1)) await store.insert(t);
     });
 
-    function walk(query: Omit<TaskPageQuery, 'after'>): string[] {
+    async function walk(query: Omit<TaskPageQuery, 'after'>): Promise<string[]> {
       const ids: string[] = [];
       let after: string | undefined;
       for (let pages = 0; pages < 100; pages++) {
-        const page = store.page({ ...query, after });
+        const page = await store.page({ ...query, after });
         expect(page.cursors).toHaveLength(page.tasks.length);
         expect(page.tasks.length).toBeLessThanOrEqual(query.first);
         ids.push(...page.tasks.map((t) => t.id));
@@ -167,29 +174,29 @@ describe.each(implementations)('$name', ({ open }) => {
       { first: 1, owner: 'key-0', kind: 'IMAGE' as const, status: 'QUEUED' as const },
       { first: 30 },
       { first: 100 },
-    ])('walks newest first across pages: %o', (query) => {
+    ])('walks newest first across pages: %o', async (query) => {
       const expected = newestFirst
         .filter((t) => query.status === undefined || t.status === query.status)
         .filter((t) => query.kind === undefined || t.kind === query.kind)
         .filter((t) => !('owner' in query) || t.owner === query.owner)
         .map((t) => t.id);
       expect(expected.length).toBeGreaterThan(0);
-      expect(walk(query)).toEqual(expected);
+      expect(await walk(query)).toEqual(expected);
     });
 
-    it('returns full tasks and cursors that resume strictly after', () => {
-      const page = store.page({ first: 3 });
+    it('returns full tasks and cursors that resume strictly after', async () => {
+      const page = await store.page({ first: 3 });
       expect(page.tasks).toEqual(newestFirst.slice(0, 3));
       expect(page.hasNextPage).toBe(true);
-      const next = store.page({ first: 3, after: page.cursors[1] });
+      const next = await store.page({ first: 3, after: page.cursors[1] });
       expect(next.tasks.map((t) => t.id)).toEqual(newestFirst.slice(2, 5).map((t) => t.id));
     });
 
-    it('keeps working when the cursor task is gone', () => {
-      const page = store.page({ first: 4 });
+    it('keeps working when the cursor task is gone', async () => {
+      const page = await store.page({ first: 4 });
       expect(page.tasks.at(-1)!.status).toBe('COMPLETED');
-      store.enforceCap(0);
-      const rest = store.page({ first: 100, after: page.cursors.at(-1) }).tasks;
+      await store.enforceCap(0);
+      const rest = (await store.page({ first: 100, after: page.cursors.at(-1) })).tasks;
       expect(rest.map((t) => t.id)).toEqual(
         newestFirst
           .slice(4)
@@ -198,12 +205,12 @@ describe.each(implementations)('$name', ({ open }) => {
       );
     });
 
-    it('says whether there is more, with first = 0 too', () => {
-      expect(store.page({ first: 0 })).toEqual({ tasks: [], cursors: [], hasNextPage: true });
-      const last = store.page({ first: 1, after: store.page({ first: 29 }).cursors.at(-1) });
+    it('says whether there is more, with first = 0 too', async () => {
+      expect(await store.page({ first: 0 })).toEqual({ tasks: [], cursors: [], hasNextPage: true });
+      const last = await store.page({ first: 1, after: (await store.page({ first: 29 })).cursors.at(-1) });
       expect(last.tasks).toHaveLength(1);
       expect(last.hasNextPage).toBe(false);
-      expect(store.page({ first: 10, after: last.cursors[0] })).toEqual({
+      expect(await store.page({ first: 10, after: last.cursors[0] })).toEqual({
         tasks: [],
         cursors: [],
         hasNextPage: false,
@@ -220,78 +227,76 @@ describe.each(implementations)('$name', ({ open }) => {
       Buffer.from('1.5:id').toString('base64url'),
       Buffer.from('abc:id').toString('base64url'),
       Buffer.from('99999999999999999999:id').toString('base64url'),
-      Buffer.from('12:id').toString('base64') + '==',
-    ])('rejects the malformed cursor %j', (after) => {
-      expect(() => store.page({ first: 5, after })).toThrow(new TypeError('Invalid cursor'));
+      `${Buffer.from('12:id').toString('base64')}==`,
+    ])('rejects the malformed cursor %j', async (after) => {
+      await expect(store.page({ first: 5, after })).rejects.toThrow(new TypeError('Invalid cursor'));
     });
   });
 
-  it('lists and counts by status, oldest first', () => {
+  it('lists and counts by status, oldest first', async () => {
     const statuses: TaskStatus[] = ['PROCESSING', 'QUEUED', 'COMPLETED', 'PROCESSING', 'QUEUED', 'FAILED'];
-    statuses.forEach((status, i) =>
-      store.insert(task({ id: `s${i}`, status, createdAt: 100 - i * 10 })),
-    );
-    store.insert(task({ id: 's9', status: 'QUEUED', createdAt: 50 }));
-    expect(store.withStatus(['QUEUED', 'PROCESSING']).map((t) => t.id)).toEqual(['s9', 's4', 's3', 's1', 's0']);
-    expect(store.withStatus(['FAILED']).map((t) => t.id)).toEqual(['s5']);
-    expect(store.withStatus([])).toEqual([]);
-    expect(store.countWithStatus(['QUEUED', 'PROCESSING'])).toBe(5);
-    expect(store.countWithStatus(['COMPLETED', 'FAILED'])).toBe(2);
-    expect(store.countWithStatus([])).toBe(0);
+    for (const [i, status] of statuses.entries()) await store.insert(task({ id: `s${i}`, status, createdAt: 100 - i * 10 }));
+    await store.insert(task({ id: 's9', status: 'QUEUED', createdAt: 50 }));
+    expect((await store.withStatus(['QUEUED', 'PROCESSING'])).map((t) => t.id)).toEqual(['s9', 's4', 's3', 's1', 's0']);
+    expect((await store.withStatus(['FAILED'])).map((t) => t.id)).toEqual(['s5']);
+    expect(await store.withStatus([])).toEqual([]);
+    expect(await store.countWithStatus(['QUEUED', 'PROCESSING'])).toBe(5);
+    expect(await store.countWithStatus(['COMPLETED', 'FAILED'])).toBe(2);
+    expect(await store.countWithStatus([])).toBe(0);
   });
 
-  it('sweeps finished tasks completed before a time', () => {
-    store.insert(task({ id: 'old-done', status: 'COMPLETED', completedAt: 10 }));
-    store.insert(task({ id: 'old-failed', status: 'FAILED', completedAt: 19 }));
-    store.insert(task({ id: 'edge', status: 'COMPLETED', completedAt: 20 }));
-    store.insert(task({ id: 'new', status: 'COMPLETED', completedAt: 30 }));
-    store.insert(task({ id: 'running', status: 'PROCESSING', createdAt: 1 }));
-    store.insert(task({ id: 'waiting', status: 'QUEUED', createdAt: 1 }));
-    expect(store.deleteFinishedBefore(20)).toBe(2);
-    expect(store.deleteFinishedBefore(20)).toBe(0);
-    const left = store.page({ first: 10 }).tasks.map((t) => t.id).sort();
+  it('sweeps finished tasks completed before a time', async () => {
+    await store.insert(task({ id: 'old-done', status: 'COMPLETED', completedAt: 10 }));
+    await store.insert(task({ id: 'old-failed', status: 'FAILED', completedAt: 19 }));
+    await store.insert(task({ id: 'edge', status: 'COMPLETED', completedAt: 20 }));
+    await store.insert(task({ id: 'new', status: 'COMPLETED', completedAt: 30 }));
+    await store.insert(task({ id: 'running', status: 'PROCESSING', createdAt: 1 }));
+    await store.insert(task({ id: 'waiting', status: 'QUEUED', createdAt: 1 }));
+    expect(await store.deleteFinishedBefore(20)).toBe(2);
+    expect(await store.deleteFinishedBefore(20)).toBe(0);
+    const left = (await store.page({ first: 10 })).tasks.map((t) => t.id).sort();
     expect(left).toEqual(['edge', 'new', 'running', 'waiting']);
   });
 
-  it('caps by deleting the oldest finished tasks, never live ones', () => {
-    store.insert(task({ id: 'p1', status: 'PROCESSING', createdAt: 1 }));
-    store.insert(task({ id: 'q1', status: 'QUEUED', createdAt: 2 }));
-    store.insert(task({ id: 'c-late', status: 'COMPLETED', createdAt: 3, completedAt: 500 }));
-    store.insert(task({ id: 'f-early', status: 'FAILED', createdAt: 9, completedAt: 100 }));
+  it('caps by deleting the oldest finished tasks, never live ones', async () => {
+    await store.insert(task({ id: 'p1', status: 'PROCESSING', createdAt: 1 }));
+    await store.insert(task({ id: 'q1', status: 'QUEUED', createdAt: 2 }));
+    await store.insert(task({ id: 'c-late', status: 'COMPLETED', createdAt: 3, completedAt: 500 }));
+    await store.insert(task({ id: 'f-early', status: 'FAILED', createdAt: 9, completedAt: 100 }));
     // Same completedAt: the older createdAt goes first.
-    store.insert(task({ id: 'c-tie-b', status: 'COMPLETED', createdAt: 6, completedAt: 200 }));
-    store.insert(task({ id: 'c-tie-a', status: 'COMPLETED', createdAt: 5, completedAt: 200 }));
-    store.insert(task({ id: 'p2', status: 'PROCESSING', createdAt: 10 }));
-    const ids = () => store.page({ first: 100 }).tasks.map((t) => t.id).sort();
+    await store.insert(task({ id: 'c-tie-b', status: 'COMPLETED', createdAt: 6, completedAt: 200 }));
+    await store.insert(task({ id: 'c-tie-a', status: 'COMPLETED', createdAt: 5, completedAt: 200 }));
+    await store.insert(task({ id: 'p2', status: 'PROCESSING', createdAt: 10 }));
+    const ids = async () => (await store.page({ first: 100 })).tasks.map((t) => t.id).sort();
 
-    expect(store.enforceCap(7)).toBe(0);
-    expect(store.enforceCap(5)).toBe(2);
-    expect(ids()).toEqual(['c-late', 'c-tie-b', 'p1', 'p2', 'q1']);
-    expect(store.enforceCap(0)).toBe(2);
-    expect(ids()).toEqual(['p1', 'p2', 'q1']);
-    expect(store.enforceCap(0)).toBe(0);
-    expect(store.countWithStatus(['QUEUED', 'PROCESSING'])).toBe(3);
+    expect(await store.enforceCap(7)).toBe(0);
+    expect(await store.enforceCap(5)).toBe(2);
+    expect(await ids()).toEqual(['c-late', 'c-tie-b', 'p1', 'p2', 'q1']);
+    expect(await store.enforceCap(0)).toBe(2);
+    expect(await ids()).toEqual(['p1', 'p2', 'q1']);
+    expect(await store.enforceCap(0)).toBe(0);
+    expect(await store.countWithStatus(['QUEUED', 'PROCESSING'])).toBe(3);
   });
 
-  it('closes idempotently', () => {
-    store.close();
-    expect(() => store.close()).not.toThrow();
+  it('closes idempotently', async () => {
+    await store.close();
+    await expect(store.close()).resolves.toBeUndefined();
   });
 });
 
 describe('SqliteTaskStore on disk', () => {
-  it('keeps tasks across a reopen', () => {
+  it('keeps tasks across a reopen', async () => {
     const file = newFile();
     const first = SqliteTaskStore.open(file);
-    first.insert(FULL);
-    first.update({ ...FULL, status: 'COMPLETED', error: null, errorCode: null });
-    first.close();
+    await first.insert(FULL);
+    await first.update({ ...FULL, status: 'COMPLETED', error: null, errorCode: null });
+    await first.close();
     const again = SqliteTaskStore.open(file);
-    expect(again.get('full')).toEqual({ ...FULL, status: 'COMPLETED', error: null, errorCode: null });
-    again.close();
+    expect(await again.get('full')).toEqual({ ...FULL, status: 'COMPLETED', error: null, errorCode: null });
+    await again.close();
   });
 
-  it('migrates an existing version-1 file without losing rows', () => {
+  it('migrates an existing version-1 file without losing rows', async () => {
     const file = newFile();
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const raw = new Database(file);
@@ -306,7 +311,7 @@ describe('SqliteTaskStore on disk', () => {
     raw.close();
 
     const store = SqliteTaskStore.open(file);
-    expect(store.get('v1')).toEqual(
+    expect(await store.get('v1')).toEqual(
       task({
         id: 'v1',
         prompt: 'old prompt',
@@ -320,8 +325,8 @@ describe('SqliteTaskStore on disk', () => {
         owner: 'key-9',
       }),
     );
-    expect(store.page({ first: 5, owner: 'key-9' }).tasks.map((t) => t.id)).toEqual(['v1']);
-    store.close();
+    expect((await store.page({ first: 5, owner: 'key-9' })).tasks.map((t) => t.id)).toEqual(['v1']);
+    await store.close();
 
     const check = new Database(file, { readonly: true });
     expect(schemaVersion(check)).toBe(SCHEMA_VERSION);
@@ -335,7 +340,7 @@ describe('SqliteTaskStore on disk', () => {
     check.close();
   });
 
-  it('refuses a file from a newer schema', () => {
+  it('refuses a file from a newer schema', async () => {
     const file = newFile();
     SqliteTaskStore.open(file).close();
     const raw = new Database(file);
@@ -344,21 +349,21 @@ describe('SqliteTaskStore on disk', () => {
     expect(() => SqliteTaskStore.open(file)).toThrow(/newer/);
   });
 
-  it('runs in WAL mode', () => {
+  it('runs in WAL mode', async () => {
     const file = newFile();
     const store = SqliteTaskStore.open(file);
-    store.insert(task());
+    await store.insert(task());
     const raw = new Database(file);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     raw.close();
-    store.close();
+    await store.close();
   });
 
-  it('opens :memory:', () => {
+  it('opens :memory:', async () => {
     const store = SqliteTaskStore.open(':memory:');
-    store.insert(task());
-    expect(store.get('task-1')).toEqual(task());
-    store.close();
+    await store.insert(task());
+    expect(await store.get('task-1')).toEqual(task());
+    await store.close();
   });
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchImage } from '../../src/http/fetch-image.js';
 import { ServiceError } from '../../src/tasks/errors.js';
 import { allowedImageUrl, imageFromBase64, imageFromUrl, resolveVideoImage, sniffImageType, type VideoImagePolicy } from '../../src/tasks/video-image.js';
 
@@ -87,9 +88,9 @@ describe('URL policy', () => {
 
   it('exactly one of base64 and url', async () => {
     const policy = { maxBytes: 1024, fetch: 'bing', origin, fetchTimeoutMs: 1000 } as const;
-    expect(await resolveVideoImage(undefined, policy)).toBeNull();
+    expect(await resolveVideoImage(undefined, policy, fetchImage)).toBeNull();
     for (const bad of [{}, { base64: PNG.toString('base64'), url: 'https://th.bing.com/th/id/x' }, 'x', []]) {
-      expect((await refusal(() => resolveVideoImage(bad, policy))).field).toBe('image');
+      expect((await refusal(() => resolveVideoImage(bad, policy, fetchImage))).field).toBe('image');
     }
   });
 });
@@ -124,8 +125,8 @@ describe('URL fetch over HTTP', () => {
   const policy = (): VideoImagePolicy => ({ maxBytes: 1024, fetch: 'bing', origin, fetchTimeoutMs: 300 });
 
   it('fetches an allowed image and checks it like inline base64', async () => {
-    expect(await resolveVideoImage({ url: `${origin}/th/id/png` }, policy())).toMatchObject({ type: 'image/png', base64: PNG.toString('base64') });
-    expect((await refusal(() => resolveVideoImage({ url: `${origin}/th/id/gif` }, policy()))).message).toMatch(/PNG, JPEG or WebP/);
+    expect(await resolveVideoImage({ url: `${origin}/th/id/png` }, policy(), fetchImage)).toMatchObject({ type: 'image/png', base64: PNG.toString('base64') });
+    expect((await refusal(() => resolveVideoImage({ url: `${origin}/th/id/gif` }, policy(), fetchImage))).message).toMatch(/PNG, JPEG or WebP/);
   });
 
   it('stops at the size cap (declared or streamed), the deadline, a redirect and a 404', async () => {
@@ -136,7 +137,7 @@ describe('URL fetch over HTTP', () => {
       ['moved', /HTTP 302/],
       ['missing', /HTTP 404/],
     ] as const) {
-      const error = await refusal(() => imageFromUrl(new URL(`${origin}/th/id/${path}`), policy()));
+      const error = await refusal(() => imageFromUrl(new URL(`${origin}/th/id/${path}`), policy(), fetchImage));
       expect(error.code, path).toBe('INVALID_REQUEST');
       expect(error.message, path).toMatch(message);
     }

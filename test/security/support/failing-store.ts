@@ -19,42 +19,42 @@ export class FailingStore extends MemoryTaskStore {
     if (this.failing) throw new Error(this.#message);
   }
 
-  override insert(task: Task): void {
+  override async insert(task: Task): Promise<void> {
     this.#check();
-    super.insert(task);
+    await super.insert(task);
   }
 
-  override update(task: Task): void {
+  override async update(task: Task): Promise<void> {
     this.#check();
-    super.update(task);
+    await super.update(task);
   }
 
-  override get(id: string): Task | undefined {
+  override async get(id: string): Promise<Task | undefined> {
     this.#check();
     return super.get(id);
   }
 
-  override page(query: TaskPageQuery): TaskPage {
+  override async page(query: TaskPageQuery): Promise<TaskPage> {
     this.#check();
     return super.page(query);
   }
 
-  override withStatus(statuses: readonly TaskStatus[]): Task[] {
+  override async withStatus(statuses: readonly TaskStatus[]): Promise<Task[]> {
     this.#check();
     return super.withStatus(statuses);
   }
 
-  override countWithStatus(statuses: readonly TaskStatus[]): number {
+  override async countWithStatus(statuses: readonly TaskStatus[]): Promise<number> {
     this.#check();
     return super.countWithStatus(statuses);
   }
 
-  override deleteFinishedBefore(before: number): number {
+  override async deleteFinishedBefore(before: number): Promise<number> {
     this.#check();
     return super.deleteFinishedBefore(before);
   }
 
-  override enforceCap(max: number): number {
+  override async enforceCap(max: number): Promise<number> {
     this.#check();
     return super.enforceCap(max);
   }
