@@ -40,13 +40,15 @@ describe('modes', () => {
     const created = expectSuccess(await create({ query: `waves [sim:ms=0]`, ...(mode === undefined ? {} : { mode }) }));
     expect((await job(created.taskId)).kind).toBe(wire === 'FAST' ? 'VIDEO' : 'VIDEO_STANDARD');
     expect(expectSuccess(await rest(stack.url, `/task/${created.taskId}`)).mode).toBe(shown);
+    // Done before the next test resets the simulator.
+    expect(await pollTask(stack.url, created.taskId, (task) => task.status !== 'processing')).toMatchObject({ status: 'completed', mode: shown });
   });
 
   it('an unknown mode is INVALID_REQUEST naming the field, and nothing reaches Bing', async () => {
     for (const mode of ['slow', 3, 'fast ish']) {
       expect(expectError(await create({ query: 'waves', mode }), 400, 'invalid_request_error')).toMatch(/mode must be fast or standard/);
     }
-    expect(generationRequests()).toHaveLength(0);
+    expect(generationRequests(), JSON.stringify(generationRequests().map((r) => [r.method, r.path, r.query]))).toHaveLength(0);
   });
 
   it('fast creations running out: FAST is refused (429, standard is still open), a default request falls back to standard', async () => {
@@ -64,6 +66,9 @@ describe('modes', () => {
     expect(expectSuccess(await rest(stack.url, `/task/${fallback.taskId}`)).mode).toBe('standard');
     // One accepted submit per generation: the refused one made no job.
     expect(stack.sim.jobs.size).toBe(2);
+    for (const { taskId } of [first, fallback]) {
+      expect((await pollTask(stack.url, taskId, (task) => task.status !== 'processing')).status).toBe('completed');
+    }
   });
 });
 
@@ -100,6 +105,7 @@ describe('image-to-video', () => {
     const [upload] = [...stack.sim.video.uploads.values()];
     expect(upload).toMatchObject({ type: 'image/png' });
     expect(stack.sim.video.extras.get((await job(created.taskId)).id)!.image).toBe(upload!.bcid);
+    expect((await pollTask(stack.url, created.taskId, (task) => task.status !== 'processing')).status).toBe('completed');
   });
 
   it.each([

@@ -186,7 +186,12 @@ describe('retention', () => {
 
 describe('health', () => {
   it('counts the active tasks', async () => {
-    expect(await service.health()).toEqual({ cookieSet: true, session: 'active', activeTasks: 0 });
+    expect(await service.health()).toEqual({
+      cookieSet: true,
+      session: 'active',
+      activeTasks: 0,
+      fastCreations: [{ account: 'fake-account', fastCreationsLeft: null }],
+    });
     const created = service.createVideo({ query: 'waves' }, ANYONE);
     generations.accept(await generations.next<Submitted>('submitVideo'));
     await created;
