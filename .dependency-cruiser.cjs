@@ -47,7 +47,7 @@ module.exports = {
     {
       name: 'views-never-import-bing',
       severity: 'error',
-      comment: 'Every surface speaks the vocabulary of src/tasks/, never the Bing client\'s.',
+      comment: "Every surface speaks the vocabulary of src/tasks/, never the Bing client's.",
       from: { path: VIEWS },
       to: { path: '^src/bing/' },
     },

@@ -36,7 +36,10 @@ export function packageOf(location: string): string {
 }
 
 /** Self time per node, counting only the samples taken `fromMs` or later after the profile started. */
-function selfTimes(profile: CpuProfile, fromMs: number): { entries: Array<{ node: ProfileNode; ms: number }>; total: number } {
+function selfTimes(
+  profile: CpuProfile,
+  fromMs: number,
+): { entries: Array<{ node: ProfileNode; ms: number }>; total: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const ms = new Map<number, number>();
   let at = 0;
@@ -72,7 +75,11 @@ export function topFunctions(profile: CpuProfile, count: number, fromMs = 0): Se
     .slice(0, count);
 }
 
-export function topPackages(profile: CpuProfile, count: number, fromMs = 0): Array<{ name: string; ms: number; share: number }> {
+export function topPackages(
+  profile: CpuProfile,
+  count: number,
+  fromMs = 0,
+): Array<{ name: string; ms: number; share: number }> {
   const { entries, total } = selfTimes(profile, fromMs);
   const grouped = new Map<string, number>();
   for (const { node, ms } of entries) {

@@ -82,7 +82,9 @@ function open(index: number): Promise<void> {
         payload?: { data?: { videoTaskUpdated?: { status: string; updatedAt: string } } };
       };
       if (message.type === 'connection_ack') {
-        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { id: taskId } } }));
+        ws.send(
+          JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { id: taskId } } }),
+        );
       } else if (message.type === 'ping') {
         ws.send(JSON.stringify({ type: 'pong' }));
       } else if (message.type === 'next') {
@@ -127,9 +129,12 @@ process.on('message', (message: { type?: string }) => {
 });
 
 setTimeout(() => {
-  failures.push(`deadline of ${deadlineMs} ms passed with ${subscribed} subscribed and ${deliveries.length} updates received`);
+  failures.push(
+    `deadline of ${deadlineMs} ms passed with ${subscribed} subscribed and ${deliveries.length} updates received`,
+  );
   maybeReportSubscribed();
-  if (!reportedSubscribed) send({ type: 'subscribed', subscribed, failures: failures.slice(0, 10), ms: Date.now() - started });
+  if (!reportedSubscribed)
+    send({ type: 'subscribed', subscribed, failures: failures.slice(0, 10), ms: Date.now() - started });
   reportDone();
 }, deadlineMs).unref();
 

@@ -5,7 +5,14 @@
  * open subscription (its RSS before and after the subscribers, from /proc).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { measure, type BenchOptions, type Benchmark, type Goal, type Measurement, type RunResult } from './benchmark.js';
+import {
+  measure,
+  type BenchOptions,
+  type Benchmark,
+  type Goal,
+  type Measurement,
+  type RunResult,
+} from './benchmark.js';
 import type { ClientsMessage } from './fanout-clients.js';
 import { spawnNode, type NodeProcess } from './processes.js';
 import { LIMITS_OFF, startServer, type ServerProcess } from './server.js';
@@ -30,11 +37,14 @@ async function createVideo(server: ServerProcess, prompt: string): Promise<strin
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
     body: JSON.stringify({
-      query: 'mutation ($q: String!) { createVideo(input: { query: $q }) { __typename ... on VideoTask { id } ... on Error { message } } }',
+      query:
+        'mutation ($q: String!) { createVideo(input: { query: $q }) { __typename ... on VideoTask { id } ... on Error { message } } }',
       variables: { q: prompt },
     }),
   });
-  const body = (await response.json()) as { data?: { createVideo?: { __typename: string; id?: string; message?: string } } };
+  const body = (await response.json()) as {
+    data?: { createVideo?: { __typename: string; id?: string; message?: string } };
+  };
   const id = body.data?.createVideo?.id;
   if (!id) throw new Error(`createVideo failed: ${JSON.stringify(body).slice(0, 300)}`);
   return id;
@@ -46,7 +56,10 @@ function next<T extends ClientsMessage['type']>(
   timeoutMs: number,
 ): Promise<Extract<ClientsMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${type}" from the clients in ${timeoutMs} ms:\n${proc.output()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no "${type}" from the clients in ${timeoutMs} ms:\n${proc.output()}`)),
+      timeoutMs,
+    );
     const listener = (message: ClientsMessage) => {
       if (message.type !== type) return;
       clearTimeout(timer);
@@ -63,21 +76,29 @@ async function run(options: BenchOptions): Promise<RunResult> {
   const measurements: Measurement[] = [];
   const sim = await startSimulatorProcess(1);
   // A small time scale keeps the server polling the (deliberately long) videos every 100 ms.
-  const server = await startServer({ simUrl: sim.url, env: { ...LIMITS_OFF, TIME_SCALE: '0.01' } }).catch(async (error: unknown) => {
-    await sim.stop();
-    throw error;
-  });
+  const server = await startServer({ simUrl: sim.url, env: { ...LIMITS_OFF, TIME_SCALE: '0.01' } }).catch(
+    async (error: unknown) => {
+      await sim.stop();
+      throw error;
+    },
+  );
   let clientsProc: NodeProcess | undefined;
   try {
     const ids: string[] = [];
-    for (let i = 0; i < tasks; i += 1) ids.push(await createVideo(server, `bench fan-out ${i} [sim:ms=${firstCompletesAfterMs + i * staggerMs}]`));
+    for (let i = 0; i < tasks; i += 1)
+      ids.push(await createVideo(server, `bench fan-out ${i} [sim:ms=${firstCompletesAfterMs + i * staggerMs}]`));
     await sleep(SETTLE_MS);
     const before = server.rssKb();
 
     const deadlineMs = firstCompletesAfterMs + tasks * staggerMs + 30_000;
     clientsProc = spawnNode('bench/fanout-clients.ts', {
       ipc: true,
-      env: { WS_URL: `${server.url.replace('http', 'ws')}/graphql`, TASK_IDS: ids.join(','), CLIENTS: String(clients), DEADLINE_MS: String(deadlineMs) },
+      env: {
+        WS_URL: `${server.url.replace('http', 'ws')}/graphql`,
+        TASK_IDS: ids.join(','),
+        CLIENTS: String(clients),
+        DEADLINE_MS: String(deadlineMs),
+      },
     });
     const subscribed = await next(clientsProc, 'subscribed', deadlineMs + 10_000);
     problems.push(...subscribed.failures);
@@ -87,7 +108,8 @@ async function run(options: BenchOptions): Promise<RunResult> {
 
     const done = await next(clientsProc, 'done', deadlineMs + 10_000);
     problems.push(...done.failures);
-    if (done.late) problems.push(`${done.late} clients subscribed after their task completed: raise firstCompletesAfterMs`);
+    if (done.late)
+      problems.push(`${done.late} clients subscribed after their task completed: raise firstCompletesAfterMs`);
     if (done.missing) problems.push(`${done.missing} of ${clients} clients never saw their task COMPLETED`);
     const latencies = done.deliveries.map((d) => d.receivedAt - Date.parse(d.updatedAt));
     const negative = latencies.filter((ms) => ms < 0).length;
@@ -121,8 +143,10 @@ export const fanoutBenchmark: Benchmark = {
     const { clients, tasks, firstCompletesAfterMs, staggerMs } = settings(options);
     return [
       `${tasks} video tasks are created with \`createVideo\` (the simulator completes them ${firstCompletesAfterMs / 1000} s later, ${staggerMs} ms apart), then ${clients} raw \`ws\` clients in a separate process (graphql-transport-ws: \`connection_init\`, then \`subscribe\` to \`videoTaskUpdated(id)\`, spread round robin over the tasks) subscribe. Every client must see the task first as not yet completed, then COMPLETED.`,
-      'Latency = the time the client received the COMPLETED update − that update\'s `updatedAt` (set just before the service publishes it; same machine clock). Memory = (server VmRSS after all subscribed − VmRSS before) ÷ subscriptions, each read after a 2 s settle.',
-      `Server limits per caller and per account are raised out of the way (${Object.entries(LIMITS_OFF).map(([k, v]) => `${k}=${v}`).join(', ')}).`,
+      "Latency = the time the client received the COMPLETED update − that update's `updatedAt` (set just before the service publishes it; same machine clock). Memory = (server VmRSS after all subscribed − VmRSS before) ÷ subscriptions, each read after a 2 s settle.",
+      `Server limits per caller and per account are raised out of the way (${Object.entries(LIMITS_OFF)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}).`,
       'Goals: p99 under 100 ms; under 30 KB per subscription.',
     ];
   },

@@ -5,7 +5,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { measure, type BenchOptions, type Benchmark, type Goal, type Measurement, type RunResult } from './benchmark.js';
+import {
+  measure,
+  type BenchOptions,
+  type Benchmark,
+  type Goal,
+  type Measurement,
+  type RunResult,
+} from './benchmark.js';
 import type { NodeProcess } from './processes.js';
 import type { ProbeStats } from './server-probe.js';
 import { LIMITS_OFF, startServer, type ServerProcess } from './server.js';
@@ -17,7 +24,9 @@ const BING_CONNECTIONS = 16;
 
 function settings(options: BenchOptions) {
   // The server's schedule first polls a DALL-E generation at 6 s (scaled by TIME_SCALE): just after it is ready.
-  return options.quick ? { requests: 200, simMs: 1_000, timeScale: 0.2 } : { requests: 1_000, simMs: 5_000, timeScale: 1 };
+  return options.quick
+    ? { requests: 200, simMs: 1_000, timeScale: 0.2 }
+    : { requests: 1_000, simMs: 5_000, timeScale: 1 };
 }
 
 function rowOf(requests: number): string {
@@ -48,8 +57,12 @@ async function generate(server: ServerProcess, agent: Agent, index: number, simM
   const response = await request(rest ? `${server.url}/create/image` : `${server.url}/graphql`, {
     dispatcher: agent,
     method: 'POST',
-    headers: rest ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify(rest ? { query: prompt, model: 'DALLE', aspect: 'SQUARE' } : { query: CREATE_IMAGE, variables: { q: prompt } }),
+    headers: rest
+      ? { 'content-type': 'application/json' }
+      : { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify(
+      rest ? { query: prompt, model: 'DALLE', aspect: 'SQUARE' } : { query: CREATE_IMAGE, variables: { q: prompt } },
+    ),
   });
   const text = await response.body.text();
   if (response.statusCode !== 200) return `${rest ? 'REST' : 'GraphQL'} ${response.statusCode}: ${text.slice(0, 200)}`;
@@ -58,7 +71,8 @@ async function generate(server: ServerProcess, agent: Agent, index: number, simM
     data?: { images?: unknown[]; createImage?: { __typename?: string; images?: unknown[] } };
   };
   const images = rest ? body.data?.images : body.data?.createImage?.images;
-  if (!Array.isArray(images) || images.length === 0) return `${rest ? 'REST' : 'GraphQL'} without images: ${text.slice(0, 200)}`;
+  if (!Array.isArray(images) || images.length === 0)
+    return `${rest ? 'REST' : 'GraphQL'} without images: ${text.slice(0, 200)}`;
   return null;
 }
 
@@ -97,7 +111,12 @@ async function run(options: BenchOptions): Promise<RunResult> {
     const row = rowOf(requests);
     measurements.push(
       ...measure(TABLE, row, { succeeded: requests - failures.length }, 0),
-      ...measure(TABLE, row, { 'event loop p99 (ms)': stats.eventLoop.p99, 'event loop max (ms)': stats.eventLoop.max }, 1),
+      ...measure(
+        TABLE,
+        row,
+        { 'event loop p99 (ms)': stats.eventLoop.p99, 'event loop max (ms)': stats.eventLoop.max },
+        1,
+      ),
       ...measure(TABLE, row, { 'Bing connections peak': peak, [`pool (BING_CONNECTIONS)`]: limit }, 0),
       ...measure(TABLE, row, { 'peak RSS (MB)': server.peakRssKb() / 1024 }, 0),
       ...measure(TABLE, row, { 'median answer (s)': percentile(latencies, 0.5), 'all answered (s)': wall }, 2),
@@ -117,7 +136,11 @@ export const heldBenchmark: Benchmark = {
     const { requests, simMs, timeScale } = settings(options);
     return [
       `${requests} \`createImage\` requests sent at once over ${requests} connections (undici Agent), alternately REST \`POST /create/image\` and GraphQL \`createImage\`, each prompt \`[sim:ms=${simMs}]\` so the simulator takes ${simMs / 1000} s; the server's schedule (TIME_SCALE=${timeScale}) first polls at ${(6 * timeScale).toFixed(1)} s. Every one must answer 200 with images.`,
-      `The server is bench/server-probe.ts (createApp as src/main.ts does, plus \`monitorEventLoopDelay\` reset just before the requests and read after the last answer, and \`client.stats().connections\`), BING_CONNECTIONS=${BING_CONNECTIONS}, limits per caller and per account raised (${Object.entries(LIMITS_OFF).map(([k, v]) => `${k}=${v}`).join(', ')}). Peak RSS is the server's VmHWM.`,
+      `The server is bench/server-probe.ts (createApp as src/main.ts does, plus \`monitorEventLoopDelay\` reset just before the requests and read after the last answer, and \`client.stats().connections\`), BING_CONNECTIONS=${BING_CONNECTIONS}, limits per caller and per account raised (${Object.entries(
+        LIMITS_OFF,
+      )
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}). Peak RSS is the server's VmHWM.`,
       'Goals: event-loop p99 under 20 ms; Bing connections within the configured pool.',
     ];
   },
@@ -128,7 +151,12 @@ export const heldBenchmark: Benchmark = {
     const peak = median(TABLE, row, 'Bing connections peak');
     return [
       { name: 'Held: event-loop p99', target: '< 20 ms', measured: `${p99.toFixed(1)} ms`, met: p99 < 20 },
-      { name: 'Held: Bing connections within the pool', target: `≤ ${BING_CONNECTIONS}`, measured: `${peak}`, met: peak <= BING_CONNECTIONS },
+      {
+        name: 'Held: Bing connections within the pool',
+        target: `≤ ${BING_CONNECTIONS}`,
+        measured: `${peak}`,
+        met: peak <= BING_CONNECTIONS,
+      },
     ];
   },
 };

@@ -15,7 +15,8 @@ import { startSimulatorProcess } from './simulator.js';
 
 const TABLE = 'Requests per second and p99 latency, 10 connections';
 const CONNECTIONS = 10;
-const OPTIONS_QUERY = '{ options { models { id value description } aspects { id value ratio } videoAspects { id value } } }';
+const OPTIONS_QUERY =
+  '{ options { models { id value description } aspects { id value ratio } videoAspects { id value } } }';
 
 interface Target {
   name: string;
@@ -91,7 +92,9 @@ async function measureTarget(simUrl: string, target: Target, options: BenchOptio
     await load(server.url, target, warmup);
     const result = await load(server.url, target, seconds);
     if (result.errors || result.non2xx || result.timeouts) {
-      problems.push(`${target.name}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers`);
+      problems.push(
+        `${target.name}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers`,
+      );
     }
     if (result['2xx'] === 0) problems.push(`${target.name}: no successful request`);
     return { rps: result['2xx'] / result.duration, p99: result.latency.p99 };
@@ -112,7 +115,14 @@ async function run(options: BenchOptions): Promise<RunResult> {
       measurements.push(...measure(TABLE, name, { 'req/s': rps }, 0));
       measurements.push(...measure(TABLE, name, { 'p99 (ms)': p99 }, 0));
       // autocannon's latencies are whole milliseconds: a p99 of 0 counts as 1 ms in the ratio.
-      measurements.push(...measure(TABLE, name, { 'req/s ÷ bare': rps / bare.rps, 'p99 ÷ bare': Math.max(1, p99) / Math.max(1, bare.p99) }, 2));
+      measurements.push(
+        ...measure(
+          TABLE,
+          name,
+          { 'req/s ÷ bare': rps / bare.rps, 'p99 ÷ bare': Math.max(1, p99) / Math.max(1, bare.p99) },
+          2,
+        ),
+      );
     }
   } finally {
     await sim.stop();
@@ -153,7 +163,10 @@ async function profile(options: BenchOptions): Promise<RunResult & { lines: stri
         '',
         '| Function | Where | Self | Share |',
         '|---|---|---:|---:|',
-        ...functions.map((f) => `| \`${f.name}\` | ${f.location ? `\`${f.location}\`` : 'V8'} | ${f.ms.toFixed(0)} ms | ${pct(f.share)} |`),
+        ...functions.map(
+          (f) =>
+            `| \`${f.name}\` | ${f.location ? `\`${f.location}\`` : 'V8'} | ${f.ms.toFixed(0)} ms | ${pct(f.share)} |`,
+        ),
         '',
         'Self time by package:',
         '',

@@ -34,7 +34,10 @@ function format(values: number[], decimals: number): string {
 /** Measurements of all runs (run index → measurements) as tables, in the order they first appear. */
 export function tables(runs: Measurement[][]): Table[] {
   const order: string[] = [];
-  const byTable = new Map<string, { rows: string[]; columns: string[]; values: Map<string, number[]>; decimals: Map<string, number> }>();
+  const byTable = new Map<
+    string,
+    { rows: string[]; columns: string[]; values: Map<string, number[]>; decimals: Map<string, number> }
+  >();
   for (const run of runs) {
     for (const m of run) {
       let t = byTable.get(m.table);
@@ -57,7 +60,9 @@ export function tables(runs: Measurement[][]): Table[] {
       columns: t.columns,
       rows: t.rows.map((label) => ({
         label,
-        cells: t.columns.map((column) => format(t.values.get(`${label}\u0000${column}`) ?? [], t.decimals.get(column) ?? 1)),
+        cells: t.columns.map((column) =>
+          format(t.values.get(`${label}\u0000${column}`) ?? [], t.decimals.get(column) ?? 1),
+        ),
       })),
     };
   });
@@ -65,7 +70,9 @@ export function tables(runs: Measurement[][]): Table[] {
 
 /** The median over runs of one figure. */
 export function medianOf(runs: Measurement[][], table: string, row: string, column: string): number {
-  const values = runs.flatMap((run) => run.filter((m) => m.table === table && m.row === row && m.column === column).map((m) => m.value));
+  const values = runs.flatMap((run) =>
+    run.filter((m) => m.table === table && m.row === row && m.column === column).map((m) => m.value),
+  );
   return spread(values).median;
 }
 
@@ -73,7 +80,8 @@ export function textTable(table: Table): string {
   const header = ['', ...table.columns];
   const body = table.rows.map((row) => [row.label, ...row.cells]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((line) => line[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [table.title, line(header), ...body.map(line)].join('\n');
 }
 

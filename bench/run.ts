@@ -62,11 +62,14 @@ async function runBenchmark(benchmark: Benchmark, options: BenchOptions): Promis
     if (!Number.isFinite(m.value)) problems.push(`${m.table} / ${m.row} / ${m.column} is ${m.value}`);
   }
   // Other work on the machine shows in every figure: say how busy it was.
-  lines.push(`1-minute load average before the runs: ${load.toFixed(2)}; after: ${loadavg()[0]!.toFixed(2)} (${cpus().length} cores).`);
+  lines.push(
+    `1-minute load average before the runs: ${load.toFixed(2)}; after: ${loadavg()[0]!.toFixed(2)} (${cpus().length} cores).`,
+  );
   const goals = benchmark.goals?.((table, row, column) => medianOf(runs, table, row, column), options) ?? [];
   for (const table of tables(runs)) console.log(`\n${textTable(table)}`);
   if (lines.length) console.log(`\n${lines.join('\n')}`);
-  if (goals.length) console.log(`\nGoals${options.quick ? ' (quick mode: indicative only)' : ''}:\n${textGoals(goals)}`);
+  if (goals.length)
+    console.log(`\nGoals${options.quick ? ' (quick mode: indicative only)' : ''}:\n${textGoals(goals)}`);
   if (problems.length) console.log(`\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return { benchmark, runs, goals, problems, lines };
 }
@@ -89,7 +92,8 @@ function markdown(outcomes: Outcome[], options: BenchOptions): string {
     for (const table of tables(outcome.runs)) out.push(`**${table.title}**`, '', markdownTable(table), '');
     if (outcome.lines.length) out.push(...outcome.lines, '');
     if (outcome.goals.length) out.push(markdownGoals(outcome.goals), '');
-    if (outcome.problems.length) out.push('**Problems in this benchmark:**', '', ...outcome.problems.map((p) => `- ${p.split('\n')[0]}`), '');
+    if (outcome.problems.length)
+      out.push('**Problems in this benchmark:**', '', ...outcome.problems.map((p) => `- ${p.split('\n')[0]}`), '');
   }
   const goals = outcomes.flatMap((o) => o.goals);
   if (goals.length) {
@@ -97,7 +101,10 @@ function markdown(outcomes: Outcome[], options: BenchOptions): string {
     const caveat = options.quick ? ' Quick mode runs too short and too coarse for these to mean much.' : '';
     out.push('## Goals', '', `${met} of ${goals.length} met.${caveat}`, '', markdownGoals(goals), '');
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 /** Whatever hangs, the run ends: CI must get an answer. */
@@ -105,7 +112,9 @@ const WATCHDOG_MS = { quick: 5 * 60_000, full: 30 * 60_000 };
 
 async function main(): Promise<number> {
   const quick = process.argv.includes('--quick');
-  const only = argValue('only')?.split(',').map((id) => id.trim());
+  const only = argValue('only')
+    ?.split(',')
+    .map((id) => id.trim());
   const unknown = only?.filter((id) => !ALL.some((b) => b.id === id)) ?? [];
   if (unknown.length) {
     console.error(`Unknown benchmark ${unknown.join(', ')}; known: ${ALL.map((b) => b.id).join(', ')}`);
@@ -113,7 +122,11 @@ async function main(): Promise<number> {
   }
   const options: BenchOptions = { quick, runs: quick ? 1 : 3 };
   const chosen = only ? ALL.filter((b) => only.includes(b.id)) : ALL;
-  console.log(machine().map(([name, value]) => `${name}: ${value}`).join('\n'));
+  console.log(
+    machine()
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+  );
   console.log(`Mode: ${quick ? 'quick (1 short run each)' : `full (${options.runs} runs each)`}`);
 
   const started = performance.now();
@@ -121,7 +134,10 @@ async function main(): Promise<number> {
   for (const benchmark of chosen) outcomes.push(await runBenchmark(benchmark, options));
 
   // Only a full run of everything replaces BENCHMARKS.md.
-  const target = !quick && !only ? join(ROOT, 'BENCHMARKS.md') : join(ROOT, 'bench', 'results', quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.partial.md');
+  const target =
+    !quick && !only
+      ? join(ROOT, 'BENCHMARKS.md')
+      : join(ROOT, 'bench', 'results', quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.partial.md');
   mkdirSync(join(target, '..'), { recursive: true });
   writeFileSync(target, markdown(outcomes, options));
 
@@ -137,10 +153,15 @@ async function main(): Promise<number> {
 }
 
 const quickRun = process.argv.includes('--quick');
-const watchdog = setTimeout(() => {
-  console.error(`The benchmarks did not finish within ${(quickRun ? WATCHDOG_MS.quick : WATCHDOG_MS.full) / 60_000} minutes.`);
-  process.exit(1);
-}, quickRun ? WATCHDOG_MS.quick : WATCHDOG_MS.full);
+const watchdog = setTimeout(
+  () => {
+    console.error(
+      `The benchmarks did not finish within ${(quickRun ? WATCHDOG_MS.quick : WATCHDOG_MS.full) / 60_000} minutes.`,
+    );
+    process.exit(1);
+  },
+  quickRun ? WATCHDOG_MS.quick : WATCHDOG_MS.full,
+);
 const code = await main().catch((error: unknown) => {
   console.error(error);
   return 1;

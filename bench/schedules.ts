@@ -8,7 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BingClient } from '../src/bing/client.js';
 import type { GenerationKind } from '../src/bing/protocol.js';
 import { FixedSchedule, LearnedSchedule, type PollScheduler } from '../src/bing/schedule.js';
-import { measure, type BenchOptions, type Benchmark, type Goal, type Measurement, type RunResult } from './benchmark.js';
+import {
+  measure,
+  type BenchOptions,
+  type Benchmark,
+  type Goal,
+  type Measurement,
+  type RunResult,
+} from './benchmark.js';
 import { startSimulatorProcess, type SimJobJson, type SimulatorProcess } from './simulator.js';
 import { mean, percentile } from './stats.js';
 
@@ -62,7 +69,9 @@ async function batch(
       const prompt = `bench ${label} ${kind} ${i}`;
       const generate = (): Promise<Outcome> =>
         kind === 'VIDEO'
-          ? bing.createVideo({ prompt, aspect: 'PORTRAIT' }).then((r) => ({ kind, requestId: r.requestId, completedAt: r.completedAt, polls: r.polls }))
+          ? bing
+              .createVideo({ prompt, aspect: 'PORTRAIT' })
+              .then((r) => ({ kind, requestId: r.requestId, completedAt: r.completedAt, polls: r.polls }))
           : bing
               .createImage({ prompt, model: kind, aspect: 'SQUARE' })
               .then((r) => ({ kind, requestId: r.requestId, completedAt: r.completedAt, polls: r.polls }));
@@ -178,7 +187,7 @@ export const schedulesBenchmark: Benchmark = {
     const { timeScale, perKind } = settings(options);
     return [
       `${perKind} generations per kind (DALL-E 5-15 s, GPT-4o and MAI 20-70 s, video 60-180 s, drawn uniformly by the simulator) run at once through each schedule, each schedule with its own \`BingClient\` (64 connections) against a simulator in its own process. Everything runs at time scale ${timeScale}; delays are scaled back to real seconds.`,
-      'Delay = the time the client returned the result − the simulator job\'s `readyAt`. Polls = poll cycles the client made for that generation.',
+      "Delay = the time the client returned the result − the simulator job's `readyAt`. Polls = poll cycles the client made for that generation.",
       `Schedules: the project's \`LearnedSchedule\` cold (its built-in expected ranges) on a first batch, then warm (after observing that batch), and \`FixedSchedule\` at 5 s (3 s for GPT-4o, as the Express wrapper polls) and at 1 s (as a TypeScript peer polls). The warm and the fixed batches run concurrently.`,
       `The polling process's own event-loop delay is the timing error of these figures: divided by the time scale (×${Math.round(1 / timeScale)}), it is what it adds to a real-scale delay.`,
       `Goal per model: warm learned mean delay no worse than the 1 s schedule's (within ${DELAY_TOLERANCE_S} s) with at most ${POLL_SHARE * 100}% of its polls.`,

@@ -18,7 +18,9 @@ export interface SimulatorProcess {
 }
 
 export async function startSimulatorProcess(timeScale: number): Promise<SimulatorProcess> {
-  const proc: NodeProcess = spawnNode('src/simulator/main.ts', { env: { SIM_TIME_SCALE: String(timeScale), SIM_PORT: '0' } });
+  const proc: NodeProcess = spawnNode('src/simulator/main.ts', {
+    env: { SIM_TIME_SCALE: String(timeScale), SIM_PORT: '0' },
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the simulator did not start:\n${proc.output()}`)), 60_000);
     proc.onLine((line) => {

@@ -27,9 +27,12 @@ const bool = z
   .toLowerCase()
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
-const list = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
 
 /** Who may call from a browser: every origin (without credentials), or exactly these. */
 export type CorsPolicy = { anyOrigin: true } | { anyOrigin: false; origins: readonly string[] };
@@ -108,10 +111,16 @@ export const ENV = z.object({
     .trim()
     .transform((value, ctx): CorsPolicy => {
       if (value === '*') return { anyOrigin: true };
-      const origins = value.split(',').map((item) => item.trim().replace(/\/+$/, '')).filter((item) => item.length > 0);
+      const origins = value
+        .split(',')
+        .map((item) => item.trim().replace(/\/+$/, ''))
+        .filter((item) => item.length > 0);
       const bad = origins.find((item) => !isOrigin(item));
       if (origins.length === 0 || bad !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `must be * or a comma-separated list of origins such as https://app.example${bad ? ` (not ${bad})` : ''}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be * or a comma-separated list of origins such as https://app.example${bad ? ` (not ${bad})` : ''}`,
+        });
         return z.NEVER;
       }
       return { anyOrigin: false, origins };

@@ -35,6 +35,9 @@ console.log(`
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     setTimeout(() => process.exit(1), 5_000).unref();
-    void app.stop().then(() => sim.close()).then(() => process.exit(0));
+    void app
+      .stop()
+      .then(() => sim.close())
+      .then(() => process.exit(0));
   });
 }

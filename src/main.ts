@@ -21,8 +21,12 @@ try {
   console.error(`The server could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
-app.log.info({ url, graphql: `${url}/graphql`, upstream: config.simulator ? 'simulator' : config.bing.origin }, 'server listening');
-if (config.bing.cookies.length === 0) app.log.warn('BING_COOKIE_U is not set: every generation will fail with AUTH until it is.');
+app.log.info(
+  { url, graphql: `${url}/graphql`, upstream: config.simulator ? 'simulator' : config.bing.origin },
+  'server listening',
+);
+if (config.bing.cookies.length === 0)
+  app.log.warn('BING_COOKIE_U is not set: every generation will fail with AUTH until it is.');
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

@@ -165,13 +165,27 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, maxBytes: number)
   const declared = req.headers['content-length'];
   const refusal =
     declared === undefined
-      ? req.headers['transfer-encoding'] ? { status: 411, message: 'A GraphQL POST needs a Content-Length header.' } : undefined
+      ? req.headers['transfer-encoding']
+        ? { status: 411, message: 'A GraphQL POST needs a Content-Length header.' }
+        : undefined
       : Number(declared) > maxBytes
         ? { status: 413, message: `The request body is larger than ${maxBytes} bytes.` }
         : undefined;
   if (!refusal) return false;
-  res.writeHead(refusal.status, { 'content-type': 'application/graphql-response+json; charset=utf-8', connection: 'close' });
-  res.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED' } }] }));
+  res.writeHead(refusal.status, {
+    'content-type': 'application/graphql-response+json; charset=utf-8',
+    connection: 'close',
+  });
+  res.end(
+    JSON.stringify({
+      errors: [
+        {
+          message: refusal.message,
+          extensions: { code: refusal.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED' },
+        },
+      ],
+    }),
+  );
   req.resume();
   return true;
 }

@@ -57,7 +57,11 @@ export function attachGraphQLWebSocket(
   log: Logger,
 ): GraphQLWebSocket {
   // The upgrades are routed here rather than by ws, so that a refused handshake answers in the error envelope.
-  const wss = new WebSocketServer({ noServer: true, maxPayload, handleProtocols: (protocols) => handleProtocols(protocols) });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload,
+    handleProtocols: (protocols) => handleProtocols(protocols),
+  });
   server.on('upgrade', (req, socket, head) => {
     if (req.url?.split('?')[0] !== yoga.graphqlEndpoint) {
       refuseOnSocket(socket, 404, `Not found: WebSockets are served at ${yoga.graphqlEndpoint} only.`);
@@ -66,7 +70,11 @@ export function attachGraphQLWebSocket(
     wss.handleUpgrade(req, socket, head, (socket) => wss.emit('connection', socket, req));
   });
   wss.on('wsClientError', (error, socket) => {
-    refuseOnSocket(socket, error.message === 'Invalid HTTP method' ? 405 : 400, `The WebSocket handshake is not valid: ${error.message}.`);
+    refuseOnSocket(
+      socket,
+      error.message === 'Invalid HTTP method' ? 405 : 400,
+      `The WebSocket handshake is not valid: ${error.message}.`,
+    );
   });
 
   const graphqlWs = makeServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>({
@@ -118,7 +126,10 @@ export function attachGraphQLWebSocket(
       {
         protocol: socket.protocol,
         // A send to a client that has gone is nothing to fail an operation over: its close ends it.
-        send: (data) => new Promise<void>((resolve) => (socket.readyState === socket.OPEN ? socket.send(data, () => resolve()) : resolve())),
+        send: (data) =>
+          new Promise<void>((resolve) =>
+            socket.readyState === socket.OPEN ? socket.send(data, () => resolve()) : resolve(),
+          ),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', (data) => {
@@ -136,7 +147,9 @@ export function attachGraphQLWebSocket(
       { socket, request },
     );
     socket.once('close', (code, reason) => {
-      closed(code, String(reason)).catch((error: unknown) => log.error({ err: error }, 'a WebSocket could not be cleaned up'));
+      closed(code, String(reason)).catch((error: unknown) =>
+        log.error({ err: error }, 'a WebSocket could not be cleaned up'),
+      );
     });
   });
 

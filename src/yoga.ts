@@ -67,7 +67,8 @@ function tooDeepIsASyntaxError(): Plugin {
   return {
     onParse() {
       return ({ result, replaceParseResult }) => {
-        if (result instanceof RangeError) replaceParseResult(new GraphQLError('Syntax Error: The document is nested too deeply.'));
+        if (result instanceof RangeError)
+          replaceParseResult(new GraphQLError('Syntax Error: The document is nested too deeply.'));
       };
     },
   };
@@ -87,9 +88,12 @@ function unreadableParamsAreBadRequests(): Plugin {
           return await requestParser(request);
         } catch (error) {
           if (error instanceof GraphQLError) throw error;
-          throw new GraphQLError('The request parameters are not valid: "variables" and "extensions" must be JSON objects.', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-          });
+          throw new GraphQLError(
+            'The request parameters are not valid: "variables" and "extensions" must be JSON objects.',
+            {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            },
+          );
         }
       });
     },
@@ -118,16 +122,17 @@ export function createGraphQL(config: Config, service: TaskService, auth: Authen
     graphqlEndpoint: '/graphql',
     landingPage: false,
     batching: false,
-    parserAndValidationCache: { documentCache: new DocumentCache({ max: 256, maxLength: 4_096 }), errorCache: NO_ERROR_CACHE },
+    parserAndValidationCache: {
+      documentCache: new DocumentCache({ max: 256, maxLength: 4_096 }),
+      errorCache: NO_ERROR_CACHE,
+    },
     // Bodies are bounded before Yoga sees them (server.ts refuses an undeclared or too large length), so
     // Yoga's own limiter, which pipes every body through an extra stream, would only cost time.
     maxRequestBodySize: false,
     maskedErrors: true,
     // One policy for every surface (cors.ts): preflights never reach Yoga, its answers get the policy's headers.
     cors: false,
-    graphiql: config.http.introspection
-      ? { title: 'Bing Image Creator GraphQL', subscriptionsProtocol: 'WS' }
-      : false,
+    graphiql: config.http.introspection ? { title: 'Bing Image Creator GraphQL', subscriptionsProtocol: 'WS' } : false,
     // GraphiQL with its scripts inline, rendered once: it works without reaching a CDN.
     renderGraphiQL: (options) => (graphiqlPage ??= renderGraphiQL(options)),
     logging: {

@@ -41,7 +41,11 @@ export class Authenticator {
     return this.#authenticate(key, headers, remoteAddress);
   }
 
-  #authenticate(key: string | undefined, headers: IncomingHttpHeaders, remoteAddress: string | undefined): Authentication {
+  #authenticate(
+    key: string | undefined,
+    headers: IncomingHttpHeaders,
+    remoteAddress: string | undefined,
+  ): Authentication {
     const client = this.clientAddress(headers, remoteAddress);
     if (!this.#keys.enabled) return { ok: true, caller: { owner: null, client: `ip:${client}` } };
     const identity: Identification = this.#keys.identify(key);

@@ -13,8 +13,11 @@ const SHORTEST = 6;
 
 export function redactor(secrets: readonly string[]): (text: string) => string {
   // Longest first, so that a secret containing another is taken out whole.
-  const values = [...new Set(secrets.filter((secret) => secret.length >= SHORTEST))].sort((a, b) => b.length - a.length);
-  return (text) => values.reduce((out, secret) => out.split(secret).join(REDACTED), text.replace(COOKIE_PAIR, REDACTED));
+  const values = [...new Set(secrets.filter((secret) => secret.length >= SHORTEST))].sort(
+    (a, b) => b.length - a.length,
+  );
+  return (text) =>
+    values.reduce((out, secret) => out.split(secret).join(REDACTED), text.replace(COOKIE_PAIR, REDACTED));
 }
 
 /** A child of `log` whose lines (their fields, and errors with their message, stack and causes) hold none of `secrets`. */

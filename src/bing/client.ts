@@ -192,7 +192,12 @@ export class BingClient {
    * undefined when the page could not tell (a 5xx, a 429), which says nothing about the cookie.
    */
   async #checkSession(account: Account, signal?: AbortSignal): Promise<boolean | undefined> {
-    const response = await this.#http.send({ method: 'GET', url: sessionPageUrl(this.origin), cookie: account.cookie, signal });
+    const response = await this.#http.send({
+      method: 'GET',
+      url: sessionPageUrl(this.origin),
+      cookie: account.cookie,
+      signal,
+    });
     if (response.status >= 300 && response.status < 400) {
       account.session = 'expired';
       return false;
@@ -207,7 +212,10 @@ export class BingClient {
   #account(): Account {
     const account = this.#accounts.take();
     if (!account) {
-      throw new BingError('AUTH', 'No Bing cookie is configured. Set BING_COOKIE_U to the _U cookie of a signed-in account.');
+      throw new BingError(
+        'AUTH',
+        'No Bing cookie is configured. Set BING_COOKIE_U to the _U cookie of a signed-in account.',
+      );
     }
     return account;
   }
@@ -257,7 +265,10 @@ export class BingClient {
       return undefined;
     });
     if (signedIn) {
-      return new BingError('PROMPT_REJECTED', 'Bing refused this prompt without saying why; it was most likely blocked. Rephrase it and try again.');
+      return new BingError(
+        'PROMPT_REJECTED',
+        'Bing refused this prompt without saying why; it was most likely blocked. Rephrase it and try again.',
+      );
     }
     if (signedIn === false) account.session = 'expired';
     return classifySubmitPage(response.body);
@@ -342,7 +353,13 @@ export class BingClient {
     return this.#submitted(video.requestId, video.location, account, watch, video.mode);
   }
 
-  async #submitted(requestId: string, location: string | null, account: Account, watch: Watch, mode?: VideoMode): Promise<Submitted> {
+  async #submitted(
+    requestId: string,
+    location: string | null,
+    account: Account,
+    watch: Watch,
+    mode?: VideoMode,
+  ): Promise<Submitted> {
     const submitted: Submitted = { requestId, account: account.id, submittedAt: Date.now(), ...(mode ? { mode } : {}) };
     this.#emit(watch, { type: 'submitted', ...submitted, at: submitted.submittedAt });
     if (location) await this.#checkRedirect(location, account, watch.signal);
@@ -377,7 +394,12 @@ export class BingClient {
   /** Waits for a submitted (or saved) video generation, in the mode it was submitted in. Never submits. */
   waitForVideo(request: VideoRequest, submitted: Resume, watch: Watch = {}): Promise<VideoResult> {
     const mode = submitted.mode ?? request.mode ?? 'FAST';
-    const target: VideoPollTarget = { requestId: submitted.requestId, prompt: request.prompt, aspect: request.aspect, mode };
+    const target: VideoPollTarget = {
+      requestId: submitted.requestId,
+      prompt: request.prompt,
+      aspect: request.aspect,
+      mode,
+    };
     // One target for the whole wait: a switch to the other results path (after a 404) sticks.
     const poll: Poll<VideoFile> = (account, signal) => {
       target.ig = account.ig;
@@ -414,7 +436,10 @@ export class BingClient {
       });
     }
     if (response.status === 401 || response.status === 403) {
-      throw new BingError('AUTH', 'Bing refused the cookie while the generation was running: it is invalid or has expired.');
+      throw new BingError(
+        'AUTH',
+        'Bing refused the cookie while the generation was running: it is invalid or has expired.',
+      );
     }
     throw new BingError('UPSTREAM', `Bing answered a poll with HTTP ${response.status}.`, { retryable: true });
   }

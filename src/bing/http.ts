@@ -106,7 +106,8 @@ export class BingHttp {
         origin: this.origin,
         referer: request.referer ?? `${this.origin}/images/create`,
       };
-      if (request.form !== undefined && request.multipart === undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+      if (request.form !== undefined && request.multipart === undefined)
+        headers['content-type'] = 'application/x-www-form-urlencoded';
       const response = await this.#pool.request({
         method: request.method,
         path: request.url.pathname + request.url.search,

@@ -10,7 +10,9 @@ const MAX_UPSTREAM_MESSAGE = 300;
 
 /** Lower case, entities decoded, typographic apostrophes folded: what the markers are matched against. */
 function comparable(text: string): string {
-  return decodeHTML(text).toLowerCase().replace(/[\u2018\u2019]/g, "'");
+  return decodeHTML(text)
+    .toLowerCase()
+    .replace(/[\u2018\u2019]/g, "'");
 }
 
 const REJECTIONS: ReadonlyArray<{ markers: string[]; error: () => BingError }> = [
@@ -22,22 +24,31 @@ const REJECTIONS: ReadonlyArray<{ markers: string[]; error: () => BingError }> =
       'dq-err="',
     ],
     error: () =>
-      new BingError('PROMPT_REJECTED', "Bing blocked this prompt under its content policy. Rephrase it and try again."),
+      new BingError('PROMPT_REJECTED', 'Bing blocked this prompt under its content policy. Rephrase it and try again.'),
   },
   {
     markers: ['this prompt is being reviewed'],
     error: () =>
-      new BingError('PROMPT_REJECTED', 'Bing is holding this prompt for review, so it made nothing. Rephrase it and try again.'),
+      new BingError(
+        'PROMPT_REJECTED',
+        'Bing is holding this prompt for review, so it made nothing. Rephrase it and try again.',
+      ),
   },
   {
     markers: ['unsafe image content detected'],
     error: () =>
-      new BingError('PROMPT_REJECTED', 'Bing withheld the result because it detected unsafe content. Rephrase the prompt and try again.'),
+      new BingError(
+        'PROMPT_REJECTED',
+        'Bing withheld the result because it detected unsafe content. Rephrase the prompt and try again.',
+      ),
   },
   {
     markers: ["we're working hard to offer image creator in more languages"],
     error: () =>
-      new BingError('UNSUPPORTED_LANGUAGE', 'Bing Image Creator does not support the language of this prompt yet. Try it in English.'),
+      new BingError(
+        'UNSUPPORTED_LANGUAGE',
+        'Bing Image Creator does not support the language of this prompt yet. Try it in English.',
+      ),
   },
   {
     markers: ["you can't submit any more prompts"],
@@ -48,7 +59,8 @@ const REJECTIONS: ReadonlyArray<{ markers: string[]; error: () => BingError }> =
   },
   {
     markers: ["we can't create your images right now"],
-    error: () => new BingError('UPSTREAM', 'Bing Image Creator is temporarily unavailable. Try again in a few minutes.'),
+    error: () =>
+      new BingError('UPSTREAM', 'Bing Image Creator is temporarily unavailable. Try again in a few minutes.'),
   },
 ];
 
@@ -68,7 +80,10 @@ export function classifyRejection(body: string): BingError | null {
 export function classifySubmitPage(body: string): BingError {
   return (
     classifyRejection(body) ??
-    new BingError('AUTH', 'Bing did not accept the request: the _U cookie is invalid or has expired. Sign in again and set a fresh cookie.')
+    new BingError(
+      'AUTH',
+      'Bing did not accept the request: the _U cookie is invalid or has expired. Sign in again and set a fresh cookie.',
+    )
   );
 }
 
@@ -101,7 +116,9 @@ const PENDING_MESSAGE = /^\s*(still\s+)?pending\s*$/i;
 function parseJson(body: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(body);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }

@@ -69,7 +69,10 @@ export async function pollUntilDone<T>(loop: PollLoop<T>): Promise<PollOutcome<T
       } catch (error) {
         if (!(error instanceof BingError) || !error.retryable || failures >= loop.retries) throw error;
         failures += 1;
-        delay = Math.max(jitteredBackoff(failures - 1, loop.retryBaseMs, loop.retryMaxMs), (error.retryAfterSeconds ?? 0) * 1000);
+        delay = Math.max(
+          jitteredBackoff(failures - 1, loop.retryBaseMs, loop.retryMaxMs),
+          (error.retryAfterSeconds ?? 0) * 1000,
+        );
         // Told to wait past the deadline: the throttling is the answer, not a timeout later.
         if (error.retryAfterSeconds !== undefined && Date.now() + delay >= deadlineAt) throw error;
         emit({ type: 'retry', attempt: failures, error, delayMs: delay, at: Date.now() });
@@ -97,10 +100,13 @@ async function beforeDeadline<T>(
   if (signal?.aborted) forward();
   let expired = false;
   // Capped to what a timer can hold; the request timeout ends any request long before that.
-  const timer = setTimeout(() => {
-    expired = true;
-    bound.abort();
-  }, Math.min(Math.max(0, deadlineAt - Date.now()), MAX_TIMER_MS));
+  const timer = setTimeout(
+    () => {
+      expired = true;
+      bound.abort();
+    },
+    Math.min(Math.max(0, deadlineAt - Date.now()), MAX_TIMER_MS),
+  );
   try {
     return await work(bound.signal);
   } catch (error) {

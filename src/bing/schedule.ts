@@ -99,7 +99,10 @@ export class LearnedSchedule implements PollScheduler {
     samples.push(durationMs);
     if (samples.length > this.#options.window) samples.shift();
     this.#samples.set(kind, samples);
-    this.#sorted.set(kind, [...samples].sort((a, b) => a - b));
+    this.#sorted.set(
+      kind,
+      [...samples].sort((a, b) => a - b),
+    );
   }
 }
 

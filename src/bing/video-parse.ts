@@ -29,12 +29,16 @@ export type VideoAnswer =
 
 function upstreamText(text: string): string {
   // eslint-disable-next-line no-control-regex
-  const clean = decodeHTML(text).replace(/<[^>]*>/g, ' ').replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
+  const clean = decodeHTML(text)
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
+    .trim();
   return clean.length > MAX_UPSTREAM_MESSAGE ? `${clean.slice(0, MAX_UPSTREAM_MESSAGE)}…` : clean;
 }
 
 const THROTTLED = /too many requests|rate limit|concurren(?:t|cy)/i;
-const FAILED = /something went wrong|try again later|we couldn['\u2019]?t create|we could not create|unable to generate/i;
+const FAILED =
+  /something went wrong|try again later|we couldn['\u2019]?t create|we could not create|unable to generate/i;
 
 /** The failure or throttling a video text names, if it names one. */
 export function classifyVideoText(text: string): BingError | null {
@@ -42,20 +46,29 @@ export function classifyVideoText(text: string): BingError | null {
   if (rejection) return rejection;
   const plain = upstreamText(text);
   if (THROTTLED.test(plain)) {
-    return new BingError('RATE_LIMITED', `Bing is throttling video creation on this account: ${plain}. Try again later.`, {
-      retryAfterSeconds: 60,
-    });
+    return new BingError(
+      'RATE_LIMITED',
+      `Bing is throttling video creation on this account: ${plain}. Try again later.`,
+      {
+        retryAfterSeconds: 60,
+      },
+    );
   }
   if (FAILED.test(plain)) return new BingError('UPSTREAM', `Bing could not create the video: ${plain}.`);
   return null;
 }
 
 function failure(message: string): BingError {
-  return classifyVideoText(message) ?? new BingError('UPSTREAM', `Bing could not create the video: ${upstreamText(message) || 'no reason given'}.`);
+  return (
+    classifyVideoText(message) ??
+    new BingError('UPSTREAM', `Bing could not create the video: ${upstreamText(message) || 'no reason given'}.`)
+  );
 }
 
 function unparseable(what: string): BingError {
-  return new BingError('UPSTREAM', `Bing answered the ${what} with something this client cannot read.`, { retryable: true });
+  return new BingError('UPSTREAM', `Bing answered the ${what} with something this client cannot read.`, {
+    retryable: true,
+  });
 }
 
 const PENDING = /^\s*(?:still\s+)?(?:pending|processing|running|queued|in\s*progress)\s*$/i;
@@ -73,7 +86,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function positiveNumber(value: unknown): number | null {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+        ? Number(value)
+        : NaN;
   return Number.isFinite(n) && n > 0 ? n : null;
 }
 
@@ -269,7 +287,11 @@ export function parseVideoDetail(body: string, origin: string): VideoFile {
 /** How many fast creations a video page says are left; null when it does not say. */
 export function parseFastCreationsLeft(html: string): number | null {
   const text = decodeHTML(html);
-  const forms = [/Fast\s*\(\s*(\d+)\s+free\s+remaining\s*\)/i, /aria-label\s*=\s*"\s*(\d+)\s+free\s+creations?\b/i, />\s*(\d+)\s+free\s+creations?\s*</i];
+  const forms = [
+    /Fast\s*\(\s*(\d+)\s+free\s+remaining\s*\)/i,
+    /aria-label\s*=\s*"\s*(\d+)\s+free\s+creations?\b/i,
+    />\s*(\d+)\s+free\s+creations?\s*</i,
+  ];
   for (const form of forms) {
     const match = form.exec(text);
     if (match) return Number(match[1]);
@@ -277,8 +299,18 @@ export function parseFastCreationsLeft(html: string): number | null {
   return null;
 }
 
-const IG_FORMS = [/\bIG\s*:\s*"([0-9A-Fa-f]{8,64})"/, /_G\.IG\s*=\s*"([0-9A-Fa-f]{8,64})"/, /"IG"\s*:\s*"([0-9A-Fa-f]{8,64})"/, /[?&;]IG=([0-9A-Fa-f]{8,64})\b/];
-const IID_FORMS = [/\bIID\s*:\s*"([\w.-]{1,100})"/, /_G\.IID\s*=\s*"([\w.-]{1,100})"/, /"IID"\s*:\s*"([\w.-]{1,100})"/, /[?&;]IID=([\w.-]{1,100})/];
+const IG_FORMS = [
+  /\bIG\s*:\s*"([0-9A-Fa-f]{8,64})"/,
+  /_G\.IG\s*=\s*"([0-9A-Fa-f]{8,64})"/,
+  /"IG"\s*:\s*"([0-9A-Fa-f]{8,64})"/,
+  /[?&;]IG=([0-9A-Fa-f]{8,64})\b/,
+];
+const IID_FORMS = [
+  /\bIID\s*:\s*"([\w.-]{1,100})"/,
+  /_G\.IID\s*=\s*"([\w.-]{1,100})"/,
+  /"IID"\s*:\s*"([\w.-]{1,100})"/,
+  /[?&;]IID=([\w.-]{1,100})/,
+];
 
 function firstMatch(text: string, forms: RegExp[]): string | null {
   for (const form of forms) {
@@ -303,7 +335,9 @@ export function parseVideoPage(html: string): VideoPage {
 /** A request id in a 200 submit page: a link's `id=` or the `og:url`. Only video (`4-`) and image (`1-`) ids. */
 export function requestIdInBody(html: string): string | null {
   const text = decodeHTML(html);
-  const og = /<meta[^>]*property\s*=\s*"og:url"[^>]*content\s*=\s*"([^"]*)"/i.exec(text)?.[1] ?? /<meta[^>]*content\s*=\s*"([^"]*)"[^>]*property\s*=\s*"og:url"/i.exec(text)?.[1];
+  const og =
+    /<meta[^>]*property\s*=\s*"og:url"[^>]*content\s*=\s*"([^"]*)"/i.exec(text)?.[1] ??
+    /<meta[^>]*content\s*=\s*"([^"]*)"[^>]*property\s*=\s*"og:url"/i.exec(text)?.[1];
   const candidates = [og, ...[...text.matchAll(/[?&]id=([14]-[0-9a-f]{32})\b/gi)].map((m) => `?id=${m[1]}`)];
   for (const candidate of candidates) {
     if (!candidate) continue;
@@ -317,14 +351,26 @@ export function requestIdInBody(html: string): string | null {
 export function parseUpload(status: number, body: string): string {
   const json = parseJson(body.trim());
   const bcid = isRecord(json) ? json['bcid'] : undefined;
-  if (status === 200 && (typeof bcid === 'string' || typeof bcid === 'number') && /^[\w.\-=]{1,300}$/.test(String(bcid))) return String(bcid);
+  if (
+    status === 200 &&
+    (typeof bcid === 'string' || typeof bcid === 'number') &&
+    /^[\w.\-=]{1,300}$/.test(String(bcid))
+  )
+    return String(bcid);
   const named = classifyRejection(body);
   if (named) throw named;
   if (status === 429) {
-    throw new BingError('RATE_LIMITED', 'Bing is throttling image uploads on this account; no video was submitted. Try again later.', {
-      retryAfterSeconds: 60,
-    });
+    throw new BingError(
+      'RATE_LIMITED',
+      'Bing is throttling image uploads on this account; no video was submitted. Try again later.',
+      {
+        retryAfterSeconds: 60,
+      },
+    );
   }
-  const reason = isRecord(json) && typeof json['errorMessage'] === 'string' ? `: ${upstreamText(json['errorMessage'])}` : ` (HTTP ${status})`;
+  const reason =
+    isRecord(json) && typeof json['errorMessage'] === 'string'
+      ? `: ${upstreamText(json['errorMessage'])}`
+      : ` (HTTP ${status})`;
   throw new BingError('UPSTREAM', `Bing did not take the source image${reason}; no video was submitted.`);
 }

@@ -27,7 +27,10 @@ export type VideoWireAspect = keyof typeof VIDEO_WIRE_ASPECTS;
 /** The aspect a submit's `ar` names, in any of the wrappers' variants; null for anything else. */
 export function videoAspectFromAr(ar: string | null): VideoWireAspect | null {
   const code = Number(ar ?? '');
-  for (const [name, aspect] of Object.entries(VIDEO_WIRE_ASPECTS) as [VideoWireAspect, (typeof VIDEO_WIRE_ASPECTS)[VideoWireAspect]][]) {
+  for (const [name, aspect] of Object.entries(VIDEO_WIRE_ASPECTS) as [
+    VideoWireAspect,
+    (typeof VIDEO_WIRE_ASPECTS)[VideoWireAspect],
+  ][]) {
     if (aspect.ar === code || (aspect.alternates as readonly number[]).includes(code)) return name;
   }
   return null;
@@ -111,8 +114,15 @@ export interface VideoPoll {
 }
 
 /** Fast polls go to the generator's results, standard ones to Image Creator's; `path` can pick the other. */
-export function videoPollUrl(origin: string, p: VideoPoll, path: 'generator' | 'create' = p.mode === 'FAST' ? 'generator' : 'create'): URL {
-  const url = new URL((path === 'generator' ? VIDEO_RESULTS_PATH : RESULTS_PATH) + encodeURIComponent(p.requestId), origin);
+export function videoPollUrl(
+  origin: string,
+  p: VideoPoll,
+  path: 'generator' | 'create' = p.mode === 'FAST' ? 'generator' : 'create',
+): URL {
+  const url = new URL(
+    (path === 'generator' ? VIDEO_RESULTS_PATH : RESULTS_PATH) + encodeURIComponent(p.requestId),
+    origin,
+  );
   const query = new URLSearchParams({
     q: p.prompt,
     mmasync: '1',

@@ -146,7 +146,9 @@ export class VideoSession {
       });
     const before = state.fastLeft;
     state.fastLeft = null;
-    const page = await quiet(send({ method: 'GET', url: videoWarmUpUrl(origin), referer: `${origin}/images/create`, signal }));
+    const page = await quiet(
+      send({ method: 'GET', url: videoWarmUpUrl(origin), referer: `${origin}/images/create`, signal }),
+    );
     if (page) this.#learn(state, page);
     if (state.fastLeft === null) {
       const count = await quiet(send({ method: 'GET', url: videoCountUrl(origin), signal }));
@@ -163,10 +165,18 @@ export class VideoSession {
     multipart.append('imageBase64', imageBase64);
     let response: BingResponse;
     try {
-      response = await send({ method: 'POST', url: videoUploadUrl(this.#options.origin, state.sid), multipart, signal });
+      response = await send({
+        method: 'POST',
+        url: videoUploadUrl(this.#options.origin, state.sid),
+        multipart,
+        signal,
+      });
     } catch (error) {
       if (signal?.aborted || !(error instanceof BingError)) throw error;
-      throw new BingError('UPSTREAM', `The source image could not be uploaded to Bing (${error.message}); no video was submitted.`);
+      throw new BingError(
+        'UPSTREAM',
+        `The source image could not be uploaded to Bing (${error.message}); no video was submitted.`,
+      );
     }
     return parseUpload(response.status, response.body);
   }
@@ -185,7 +195,11 @@ export class VideoSession {
     await this.warmUp(send, state, signal);
     if (request.mode === 'FAST' && state.fastLeft === 0) throw fastExhausted();
     const bcid = request.imageBase64 === undefined ? null : await this.upload(send, state, request.imageBase64, signal);
-    const modes: VideoMode[] = request.mode ? [request.mode] : state.fastLeft === 0 ? ['STANDARD'] : ['FAST', 'STANDARD'];
+    const modes: VideoMode[] = request.mode
+      ? [request.mode]
+      : state.fastLeft === 0
+        ? ['STANDARD']
+        : ['FAST', 'STANDARD'];
     for (const mode of modes) {
       const result = await this.#submitMode(send, state, { ...request, mode, bcid }, signal);
       if (result.outcome === 'accepted') {
@@ -219,8 +233,15 @@ export class VideoSession {
           iid: repeat ? state.iid : undefined,
         });
         this.#options.onSubmit?.();
-        const response = await send({ method: 'POST', url: prepared.url, form: prepared.body, referer: prepared.referer, signal });
-        const fromLocation = response.status >= 300 && response.status < 400 ? requestIdFrom(response.location, origin) : null;
+        const response = await send({
+          method: 'POST',
+          url: prepared.url,
+          form: prepared.body,
+          referer: prepared.referer,
+          signal,
+        });
+        const fromLocation =
+          response.status >= 300 && response.status < 400 ? requestIdFrom(response.location, origin) : null;
         if (fromLocation) return { outcome: 'accepted', requestId: fromLocation, location: response.location };
         if (response.status === 429) {
           throw new BingError('RATE_LIMITED', 'Bing is throttling video creation on this account. Try again later.', {
@@ -228,14 +249,18 @@ export class VideoSession {
           });
         }
         if (response.status >= 500) {
-          throw new BingError('UPSTREAM', `Bing failed to take the video request (HTTP ${response.status}). Try again later.`);
+          throw new BingError(
+            'UPSTREAM',
+            `Bing failed to take the video request (HTTP ${response.status}). Try again later.`,
+          );
         }
         last = response;
         // A form this Bing does not have: the other one.
         if (response.status === 404 || response.status === 405) break;
         if (response.status !== 200) return { outcome: 'unknown', response };
         const inBody = requestIdInBody(response.body);
-        if (inBody && (isVideoRequestId(inBody) || inBody.startsWith('1-'))) return { outcome: 'accepted', requestId: inBody, location: null };
+        if (inBody && (isVideoRequestId(inBody) || inBody.startsWith('1-')))
+          return { outcome: 'accepted', requestId: inBody, location: null };
         const named = classifyVideoText(response.body);
         if (named) throw named;
         this.#learn(state, response);
@@ -293,7 +318,10 @@ export function pollStatus(response: BingResponse): void {
     });
   }
   if (response.status === 401 || response.status === 403) {
-    throw new BingError('AUTH', 'Bing refused the cookie while the generation was running: it is invalid or has expired.');
+    throw new BingError(
+      'AUTH',
+      'Bing refused the cookie while the generation was running: it is invalid or has expired.',
+    );
   }
   const rejection = response.status === 200 ? null : classifyRejection(response.body);
   if (rejection) throw rejection;

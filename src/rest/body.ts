@@ -30,7 +30,8 @@ function tooLarge(maxBytes: number): BodyError {
 
 function formatOf(req: IncomingMessage): Format {
   const encoding = req.headers['content-encoding']?.trim().toLowerCase();
-  if (encoding && encoding !== 'identity') throw new BodyError(415, `Content-Encoding ${encoding} is not supported. ${UNSUPPORTED}`);
+  if (encoding && encoding !== 'identity')
+    throw new BodyError(415, `Content-Encoding ${encoding} is not supported. ${UNSUPPORTED}`);
   const header = req.headers['content-type'];
   if (header === undefined || header.trim() === '') return 'unlabelled';
   const type = header.split(';')[0]!.trim().toLowerCase();
@@ -110,6 +111,7 @@ export async function readFields(req: IncomingMessage, maxBytes: number): Promis
   const text = decode(await readLimited(req, maxBytes));
   if (text.trim() === '') return {};
   if (format === 'form') return parseForm(text);
-  if (format === 'unlabelled' && !/^\s*[[{]/.test(text)) throw new BodyError(415, `The request has no Content-Type. ${UNSUPPORTED}`);
+  if (format === 'unlabelled' && !/^\s*[[{]/.test(text))
+    throw new BodyError(415, `The request has no Content-Type. ${UNSUPPORTED}`);
   return parseJson(text);
 }

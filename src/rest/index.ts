@@ -31,7 +31,9 @@ function pathOf(target = '/'): string {
 
 /** A body that was sent (or is still coming) and that the answer did not read: refused, too large, or not needed. */
 function unreadBody(req: IncomingMessage): boolean {
-  return !req.complete && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
+  return (
+    !req.complete && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)
+  );
 }
 
 function allowed(routes: Route[]): string {
@@ -42,7 +44,8 @@ function allowed(routes: Route[]): string {
 function failed(error: unknown, req: IncomingMessage, path: string, log: Logger): Reply | undefined {
   if (error instanceof ClientGone) return undefined;
   if (error instanceof BodyError) return failure(error.status, 'invalid_request_error', error.message);
-  if (error instanceof Unauthenticated) return failure(401, 'authentication_error', error.message, { 'www-authenticate': 'Bearer' });
+  if (error instanceof Unauthenticated)
+    return failure(401, 'authentication_error', error.message, { 'www-authenticate': 'Bearer' });
   if (error instanceof ServiceError) return serviceFailure(error.code, error.message, error.retryAfterSeconds);
   log.error({ err: error, method: req.method, path }, 'REST request failed unexpectedly');
   return internalFailure();
@@ -58,7 +61,9 @@ async function answer(req: IncomingMessage, path: string, routes: Route[], log: 
   const chosen = matching.find(({ route }) => route.method === method);
   if (!chosen) {
     const allow = allowed(matching.map(({ route }) => route));
-    return failure(405, 'invalid_request_error', `Method ${req.method} is not allowed here. Allowed: ${allow}.`, { allow });
+    return failure(405, 'invalid_request_error', `Method ${req.method} is not allowed here. Allowed: ${allow}.`, {
+      allow,
+    });
   }
   try {
     return await chosen.route.handle(req, chosen.params);

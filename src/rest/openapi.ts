@@ -22,7 +22,13 @@ import {
 const DEFAULTS = defaults();
 
 const typesOf = (status: number): [ErrorType, ...ErrorType[]] => {
-  const types = [...new Set(Object.values(ERROR_STATUS).filter((e) => e.status === status).map((e) => e.type))];
+  const types = [
+    ...new Set(
+      Object.values(ERROR_STATUS)
+        .filter((e) => e.status === status)
+        .map((e) => e.type),
+    ),
+  ];
   return types as [ErrorType, ...ErrorType[]];
 };
 
@@ -56,9 +62,11 @@ const FAILURES = {
       'auth_error: the Bing cookie is missing, invalid or expired.',
     ['authentication_error', ...typesOf(401)],
   ),
-  Unauthenticated: failureResponse('UnauthenticatedError', 'API keys are configured and the request has none, or a wrong one.', [
-    'authentication_error',
-  ]),
+  Unauthenticated: failureResponse(
+    'UnauthenticatedError',
+    'API keys are configured and the request has none, or a wrong one.',
+    ['authentication_error'],
+  ),
   TaskNotFound: failureResponse('TaskNotFoundError', 'No task has this id.', typesOf(404)),
   PayloadTooLarge: failureResponse(
     'PayloadTooLargeError',
@@ -81,7 +89,11 @@ const FAILURES = {
     typesOf(429),
     retryAfter('Seconds to wait before trying again.'),
   ),
-  InternalError: failureResponse('InternalError', 'Something failed inside the server; the message is generic.', typesOf(500)),
+  InternalError: failureResponse(
+    'InternalError',
+    'Something failed inside the server; the message is generic.',
+    typesOf(500),
+  ),
   BadGateway: failureResponse(
     'BadGatewayError',
     'Bing failed, was unreachable or answered something unreadable.',

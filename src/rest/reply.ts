@@ -29,10 +29,19 @@ export function success(data: unknown, extra: Record<string, unknown> = {}): Rep
 export function serviceFailure(code: ErrorCode, message: string, retryAfterSeconds: number | undefined): Reply {
   const { status, type } = ERROR_STATUS[code];
   const retryAfter = retryAfterSeconds ?? (code === 'RATE_LIMITED' ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
-  return failure(status, type, message, retryAfter === undefined ? undefined : { 'retry-after': String(Math.ceil(retryAfter)) });
+  return failure(
+    status,
+    type,
+    message,
+    retryAfter === undefined ? undefined : { 'retry-after': String(Math.ceil(retryAfter)) },
+  );
 }
 
 export const internalFailure = (): Reply =>
-  failure(500, 'api_error', 'Something went wrong inside the server. Try again; if it keeps failing, check the server logs.');
+  failure(
+    500,
+    'api_error',
+    'Something went wrong inside the server. Try again; if it keeps failing, check the server logs.',
+  );
 
 /** Writes a reply unless the client is already gone (a long generation can outlive its request). */

@@ -51,7 +51,8 @@ const STATUS: Record<TaskStatus, string> = {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-const modeOf = (mode: VideoTask['mode']): 'fast' | 'standard' | null => (mode === null ? null : mode === 'FAST' ? 'fast' : 'standard');
+const modeOf = (mode: VideoTask['mode']): 'fast' | 'standard' | null =>
+  mode === null ? null : mode === 'FAST' ? 'fast' : 'standard';
 
 function taskView(task: Task) {
   return {
@@ -76,7 +77,10 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
   const caller = callerOf(auth);
   const info = { name: project.name, version: project.version, repository: project.repository, endpoints: ENDPOINTS };
   // A video request may carry its source image as base64: room for MAX_IMAGE_BYTES of it, plus the rest.
-  const videoBodyBytes = Math.max(config.http.maxBodyBytes, Math.ceil((config.videoImage.maxBytes * 4) / 3) + 64 * 1024);
+  const videoBodyBytes = Math.max(
+    config.http.maxBodyBytes,
+    Math.ceil((config.videoImage.maxBytes * 4) / 3) + 64 * 1024,
+  );
 
   return [
     {

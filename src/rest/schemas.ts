@@ -20,10 +20,16 @@ import type { ErrorType } from './reply.js';
 extendZodWithOpenApi(z);
 
 const DEFAULTS = defaults();
-const choices = (list: ReadonlyArray<{ id: string; value: number }>) => list.map((c) => `${c.id} (${c.value})`).join(', ');
+const choices = (list: ReadonlyArray<{ id: string; value: number }>) =>
+  list.map((c) => `${c.id} (${c.value})`).join(', ');
 
 /** A name in any case, or its number (also as a numeric string); tasks/input.ts resolves it. */
-const choice = (field: string, list: ReadonlyArray<{ id: string; value: number }>, fallback: string, examples: Array<string | number>) =>
+const choice = (
+  field: string,
+  list: ReadonlyArray<{ id: string; value: number }>,
+  fallback: string,
+  examples: Array<string | number>,
+) =>
   z
     .union([z.string(), z.number()], {
       errorMap: () => ({ message: `Invalid parameter: ${field} must be one of ${choices(list)}.` }),
@@ -92,7 +98,10 @@ export const VideoRequest = z
   })
   .openapi('VideoRequest');
 
-export const Timestamp = z.string().datetime().openapi('Timestamp', { description: 'When the answer was made (ISO 8601).' });
+export const Timestamp = z
+  .string()
+  .datetime()
+  .openapi('Timestamp', { description: 'When the answer was made (ISO 8601).' });
 
 /** The success envelope around `data`. Objects are strict: an answer has exactly the documented fields. */
 export const envelope = <T extends z.ZodTypeAny>(data: T) =>
@@ -127,7 +136,9 @@ export const InfoAnswer = envelope(Info).merge(Info).strict();
 export const Health = z
   .object({
     status: z.literal('ok'),
-    cookie: z.enum(['set', 'not set']).openapi({ description: 'Whether a Bing _U cookie is configured (never the cookie).' }),
+    cookie: z
+      .enum(['set', 'not set'])
+      .openapi({ description: 'Whether a Bing _U cookie is configured (never the cookie).' }),
     session: z.enum(['active', 'inactive', 'expired']),
     activeTasks: z.number().int().min(0).openapi({ description: 'Tasks still queued or processing.' }),
     upstream: z.enum(['bing', 'simulator']),
@@ -136,7 +147,12 @@ export const Health = z
         z
           .object({
             account: z.string().openapi({ description: "The account's fingerprint (never its cookie)." }),
-            fastCreationsLeft: z.number().int().min(0).nullable().openapi({ description: 'Free fast video creations left; null until Bing said.' }),
+            fastCreationsLeft: z
+              .number()
+              .int()
+              .min(0)
+              .nullable()
+              .openapi({ description: 'Free fast video creations left; null until Bing said.' }),
           })
           .strict(),
       )
@@ -174,7 +190,10 @@ export const ImageResult = z
   .strict()
   .openapi('ImageResult');
 
-export const VideoAccepted = z.object({ taskId: z.string().uuid(), prompt: z.string() }).strict().openapi('VideoAccepted');
+export const VideoAccepted = z
+  .object({ taskId: z.string().uuid(), prompt: z.string() })
+  .strict()
+  .openapi('VideoAccepted');
 
 export const TaskView = z
   .object({
@@ -192,10 +211,29 @@ export const TaskView = z
       .enum(['fast', 'standard'])
       .nullable()
       .optional()
-      .openapi({ description: 'Video tasks only: the mode Bing took it in (null while queued with the mode left open).' }),
-    width: z.number().int().positive().nullable().optional().openapi({ description: 'Video tasks only: the width in pixels, where Bing reported it.' }),
-    height: z.number().int().positive().nullable().optional().openapi({ description: 'Video tasks only: the height in pixels, where Bing reported it.' }),
-    durationSeconds: z.number().positive().nullable().optional().openapi({ description: 'Video tasks only: the length in seconds, where Bing reported it.' }),
+      .openapi({
+        description: 'Video tasks only: the mode Bing took it in (null while queued with the mode left open).',
+      }),
+    width: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Video tasks only: the width in pixels, where Bing reported it.' }),
+    height: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Video tasks only: the height in pixels, where Bing reported it.' }),
+    durationSeconds: z
+      .number()
+      .positive()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Video tasks only: the length in seconds, where Bing reported it.' }),
   })
   .strict()
   .openapi('Task');

@@ -1,4 +1,11 @@
-import { ERROR_CODES, IMAGE_ASPECT_NAMES, IMAGE_MODEL_NAMES, VIDEO_ASPECT_NAMES, VIDEO_MODES, VIDEO_MODE_NAMES } from '../tasks/task.js';
+import {
+  ERROR_CODES,
+  IMAGE_ASPECT_NAMES,
+  IMAGE_MODEL_NAMES,
+  VIDEO_ASPECT_NAMES,
+  VIDEO_MODES,
+  VIDEO_MODE_NAMES,
+} from '../tasks/task.js';
 import { builder } from './builder.js';
 
 export const ImageModelEnum = builder.enumType('ImageModel', {
@@ -17,10 +24,9 @@ export const VideoAspectEnum = builder.enumType('VideoAspect', {
 
 export const VideoModeEnum = builder.enumType('VideoMode', {
   description: 'How Bing makes a video. Left open, FAST while the account has fast creations left, otherwise STANDARD.',
-  values: Object.fromEntries(VIDEO_MODE_NAMES.map((mode) => [mode, { description: VIDEO_MODES[mode].description }])) as Record<
-    'FAST' | 'STANDARD',
-    { description: string }
-  >,
+  values: Object.fromEntries(
+    VIDEO_MODE_NAMES.map((mode) => [mode, { description: VIDEO_MODES[mode].description }]),
+  ) as Record<'FAST' | 'STANDARD', { description: string }>,
 });
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', {

@@ -38,7 +38,9 @@ function errorType(name: string, code: ErrorCode, description: string) {
     interfaces: [ErrorInterface],
     isTypeOf: (value) => value instanceof type,
     fields: (t) => ({
-      ...(code === 'INVALID_REQUEST' ? { field: t.exposeString('field', { nullable: true, description: 'The input field at fault.' }) } : {}),
+      ...(code === 'INVALID_REQUEST'
+        ? { field: t.exposeString('field', { nullable: true, description: 'The input field at fault.' }) }
+        : {}),
       ...(code === 'RATE_LIMITED'
         ? { retryAfterSeconds: t.exposeInt('retryAfterSeconds', { nullable: true, description: 'When to try again.' }) }
         : {}),
@@ -48,11 +50,27 @@ function errorType(name: string, code: ErrorCode, description: string) {
 }
 
 export const ERROR_TYPES = {
-  INVALID_REQUEST: errorType('InvalidRequestError', 'INVALID_REQUEST', 'The input is missing or not valid; `field` names it.'),
+  INVALID_REQUEST: errorType(
+    'InvalidRequestError',
+    'INVALID_REQUEST',
+    'The input is missing or not valid; `field` names it.',
+  ),
   AUTH: errorType('AuthError', 'AUTH', 'The Bing cookie is missing, invalid or expired.'),
-  PROMPT_REJECTED: errorType('PromptRejectedError', 'PROMPT_REJECTED', 'Bing refused the prompt or its output (content policy, review).'),
-  UNSUPPORTED_LANGUAGE: errorType('UnsupportedLanguageError', 'UNSUPPORTED_LANGUAGE', 'Bing does not support the language of the prompt.'),
-  RATE_LIMITED: errorType('RateLimitedError', 'RATE_LIMITED', 'A limit was reached: the Bing quota, throttling, or this server\'s limits.'),
+  PROMPT_REJECTED: errorType(
+    'PromptRejectedError',
+    'PROMPT_REJECTED',
+    'Bing refused the prompt or its output (content policy, review).',
+  ),
+  UNSUPPORTED_LANGUAGE: errorType(
+    'UnsupportedLanguageError',
+    'UNSUPPORTED_LANGUAGE',
+    'Bing does not support the language of the prompt.',
+  ),
+  RATE_LIMITED: errorType(
+    'RateLimitedError',
+    'RATE_LIMITED',
+    "A limit was reached: the Bing quota, throttling, or this server's limits.",
+  ),
   UPSTREAM: errorType('UpstreamError', 'UPSTREAM', 'Bing failed, was unreachable or answered something unreadable.'),
   TIMEOUT: errorType('TimeoutError', 'TIMEOUT', 'Bing did not finish before the deadline.'),
 } as const;

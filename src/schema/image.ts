@@ -15,7 +15,11 @@ builder.objectRef<ImageTask>('ImageTask').implement({
   isTypeOf: (task) => (task as Task).kind === 'IMAGE',
   fields: (t) => ({
     images: t.field({ type: [ImageType], resolve: images }),
-    revisedPrompt: t.string({ nullable: true, description: 'The prompt as Bing rewrote it, when it did.', resolve: (task) => task.revisedPrompt }),
+    revisedPrompt: t.string({
+      nullable: true,
+      description: 'The prompt as Bing rewrote it, when it did.',
+      resolve: (task) => task.revisedPrompt,
+    }),
     model: t.field({ type: ImageModelEnum, resolve: (task) => task.model }),
     aspect: t.field({ type: ImageAspectEnum, resolve: (task) => task.aspect }),
   }),
@@ -25,10 +29,16 @@ const ImageGeneration = builder.objectRef<ImageTask>('ImageGeneration').implemen
   description: 'The images of a finished generation.',
   fields: (t) => ({
     images: t.field({ type: [ImageType], resolve: images }),
-    prompt: t.string({ description: 'The revised prompt when Bing gave one, else the prompt sent.', resolve: (task) => task.revisedPrompt ?? task.prompt }),
+    prompt: t.string({
+      description: 'The revised prompt when Bing gave one, else the prompt sent.',
+      resolve: (task) => task.revisedPrompt ?? task.prompt,
+    }),
     model: t.field({ type: ImageModelEnum, resolve: (task) => task.model }),
     aspect: t.field({ type: ImageAspectEnum, resolve: (task) => task.aspect }),
-    taskId: t.id({ description: 'The task that recorded this generation: `task(id)` finds it later.', resolve: (task) => task.id }),
+    taskId: t.id({
+      description: 'The task that recorded this generation: `task(id)` finds it later.',
+      resolve: (task) => task.id,
+    }),
   }),
 });
 

@@ -39,34 +39,40 @@ builder.queryFields((t) => ({
   }),
   tasks: t.connection(
     {
-    type: TaskInterface,
-    description: `Your tasks, newest first. At most ${PAGE_MAX} a page.`,
-    args: {
-      status: t.arg({ type: TaskStatusEnum, required: false }),
-      kind: t.arg({ type: TaskKindEnum, required: false }),
-    },
-    resolve: async (_, args, { service, caller }) => {
-      if (args.last != null || args.before != null) {
-        throw new GraphQLError('Only forward paging (first, after) is supported.', { extensions: { code: 'BAD_USER_INPUT' } });
-      }
-      const first = Math.min(Math.max(args.first ?? 20, 0), PAGE_MAX);
-      let page: TaskPage;
-      try {
-        page = await service.listTasks({ first, after: args.after ?? undefined, status: args.status ?? undefined, kind: args.kind ?? undefined }, caller);
-      } catch (error) {
-        if (error instanceof TypeError) throw new GraphQLError('Invalid cursor.', { extensions: { code: 'BAD_USER_INPUT' } });
-        throw error;
-      }
-      return {
-        edges: page.tasks.map((node, i) => ({ node, cursor: page.cursors[i] ?? '' })),
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: args.after != null,
-          startCursor: page.cursors[0] ?? null,
-          endCursor: page.cursors.at(-1) ?? null,
-        },
-      };
-    },
+      type: TaskInterface,
+      description: `Your tasks, newest first. At most ${PAGE_MAX} a page.`,
+      args: {
+        status: t.arg({ type: TaskStatusEnum, required: false }),
+        kind: t.arg({ type: TaskKindEnum, required: false }),
+      },
+      resolve: async (_, args, { service, caller }) => {
+        if (args.last != null || args.before != null) {
+          throw new GraphQLError('Only forward paging (first, after) is supported.', {
+            extensions: { code: 'BAD_USER_INPUT' },
+          });
+        }
+        const first = Math.min(Math.max(args.first ?? 20, 0), PAGE_MAX);
+        let page: TaskPage;
+        try {
+          page = await service.listTasks(
+            { first, after: args.after ?? undefined, status: args.status ?? undefined, kind: args.kind ?? undefined },
+            caller,
+          );
+        } catch (error) {
+          if (error instanceof TypeError)
+            throw new GraphQLError('Invalid cursor.', { extensions: { code: 'BAD_USER_INPUT' } });
+          throw error;
+        }
+        return {
+          edges: page.tasks.map((node, i) => ({ node, cursor: page.cursors[i] ?? '' })),
+          pageInfo: {
+            hasNextPage: page.hasNextPage,
+            hasPreviousPage: args.after != null,
+            startCursor: page.cursors[0] ?? null,
+            endCursor: page.cursors.at(-1) ?? null,
+          },
+        };
+      },
     },
     { name: 'TaskConnection' },
     { name: 'TaskEdge' },
@@ -90,7 +96,10 @@ export async function watchOrNotFound(watch: () => Promise<AsyncGenerator<Task>>
   } catch (error) {
     if (error instanceof ServiceError && error.code !== 'NOT_FOUND') {
       throw new GraphQLError(error.message, {
-        extensions: { code: error.code, ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }) },
+        extensions: {
+          code: error.code,
+          ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+        },
       });
     }
     if (error instanceof ServiceError) throw notFoundError();

@@ -16,8 +16,16 @@ export const VideoTask = builder.objectRef<VideoTaskShape>('VideoTask').implemen
       description: 'The mode Bing took the video in; null while a video whose mode was left open waits for its turn.',
       resolve: (task) => task.mode,
     }),
-    width: t.int({ nullable: true, description: 'The video width in pixels, where Bing reported it.', resolve: (task) => task.width }),
-    height: t.int({ nullable: true, description: 'The video height in pixels, where Bing reported it.', resolve: (task) => task.height }),
+    width: t.int({
+      nullable: true,
+      description: 'The video width in pixels, where Bing reported it.',
+      resolve: (task) => task.width,
+    }),
+    height: t.int({
+      nullable: true,
+      description: 'The video height in pixels, where Bing reported it.',
+      resolve: (task) => task.height,
+    }),
     durationSeconds: t.float({
       nullable: true,
       description: 'The video length in seconds, where Bing reported it.',

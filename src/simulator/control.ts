@@ -11,7 +11,11 @@ export const CONTROL_PREFIX = '/__sim/';
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
 const ok = (value: unknown): Answer => ({ status: 200, headers: JSON_TYPE, body: JSON.stringify(value) });
-const fail = (status: number, error: string): Answer => ({ status, headers: JSON_TYPE, body: JSON.stringify({ error }) });
+const fail = (status: number, error: string): Answer => ({
+  status,
+  headers: JSON_TYPE,
+  body: JSON.stringify({ error }),
+});
 
 function parse(body: string): { value: unknown } | { error: string } {
   if (body.trim() === '') return { value: null };
@@ -52,7 +56,8 @@ export function control(state: SimState, video: VideoSim, method: string, path: 
     case 'POST video': {
       const parsed = parse(body);
       if ('error' in parsed) return fail(400, parsed.error);
-      if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) return fail(400, 'expected an object');
+      if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value))
+        return fail(400, 'expected an object');
       try {
         video.configure(parsed.value as VideoConfiguration);
       } catch (error) {

@@ -52,14 +52,21 @@ export function signedOutPage(): string {
 }
 
 const REJECTION_BODIES: Record<Exclude<SubmitOutcome, 'success' | 'home'>, string> = {
-  blocked: '<div id="girer" class="gil_err_cont"><div class="gil_err_tc">This prompt has been blocked. Our system automatically flagged this prompt because it may conflict with our content policy.</div></div>',
-  'blocked-icon': '<div id="girer"><div class="girer_center block_icon"></div><div class="gil_err_sbt">Content warning</div></div>',
-  'blocked-clarity': '<div id="girer" data-clarity-tag="BlockedByContentPolicy"><div class="gil_err_sbt">Content warning</div></div>',
+  blocked:
+    '<div id="girer" class="gil_err_cont"><div class="gil_err_tc">This prompt has been blocked. Our system automatically flagged this prompt because it may conflict with our content policy.</div></div>',
+  'blocked-icon':
+    '<div id="girer"><div class="girer_center block_icon"></div><div class="gil_err_sbt">Content warning</div></div>',
+  'blocked-clarity':
+    '<div id="girer" data-clarity-tag="BlockedByContentPolicy"><div class="gil_err_sbt">Content warning</div></div>',
   'blocked-dq': '<div id="girer" dq-err="ContentPolicyViolation"><div class="gil_err_sbt">Content warning</div></div>',
-  review: '<div id="girer"><div class="gil_err_tc">This prompt is being reviewed. It may conflict with our content policy.</div></div>',
-  language: '<div id="girer"><div class="gil_err_tc">We\'re working hard to offer Image Creator in more languages.</div></div>',
-  unavailable: '<div id="girer"><div class="gil_err_tc">We can\'t create your images right now. Please try again later.</div></div>',
-  quota: '<div id="girer"><div class="gil_err_tc">You can\'t submit any more prompts. Please try again tomorrow.</div></div>',
+  review:
+    '<div id="girer"><div class="gil_err_tc">This prompt is being reviewed. It may conflict with our content policy.</div></div>',
+  language:
+    '<div id="girer"><div class="gil_err_tc">We\'re working hard to offer Image Creator in more languages.</div></div>',
+  unavailable:
+    '<div id="girer"><div class="gil_err_tc">We can\'t create your images right now. Please try again later.</div></div>',
+  quota:
+    '<div id="girer"><div class="gil_err_tc">You can\'t submit any more prompts. Please try again tomorrow.</div></div>',
 };
 
 /** The 200 page a refused submit answers with. `home` is the plain signed-in home page, no marker. */
@@ -133,7 +140,10 @@ export function resultPage(job: SimJob, origin: string): string {
 }
 
 export function unsafePage(): string {
-  return page('Image Creator', '<div id="girer"><div class="gil_err_tc">Unsafe image content detected. Please try a different prompt.</div></div>');
+  return page(
+    'Image Creator',
+    '<div id="girer"><div class="gil_err_tc">Unsafe image content detected. Please try a different prompt.</div></div>',
+  );
 }
 
 /** Neither empty nor any known form: a truncated page, or binary bytes, alternating by poll. */

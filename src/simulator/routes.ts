@@ -17,9 +17,7 @@ import {
 import { resolveScenario } from './scenario.js';
 import type { SimState } from './state.js';
 
-export type Answer =
-  | { status: number; headers?: Record<string, string>; body: string | Buffer }
-  | 'drop';
+export type Answer = { status: number; headers?: Record<string, string>; body: string | Buffer } | 'drop';
 
 /** `create`: Image Creator's results path; `generator`: the video generator's; `fallback`: the generator page. */
 export type VideoEndpoint = 'create' | 'generator' | 'fallback';
@@ -29,7 +27,13 @@ export interface VideoAnswers {
   /** Whether a poll of this job on this endpoint finds it at all. */
   answers(job: SimJob, endpoint: VideoEndpoint): boolean;
   /** A video poll's answer once the faults are past; `final` marks the answer that ends the job for a client. */
-  answer(ctx: Context, job: SimJob, endpoint: VideoEndpoint, n: number, now: number): { answer: Answer; final: boolean };
+  answer(
+    ctx: Context,
+    job: SimJob,
+    endpoint: VideoEndpoint,
+    n: number,
+    now: number,
+  ): { answer: Answer; final: boolean };
 }
 
 export interface Context {
@@ -77,7 +81,11 @@ export function submit(ctx: Context): Answer {
   if (scenario.noBoost && rt === '4') return html(rejectionPage('home', session, prompt));
 
   const aspect = Number(query.get('ar') ?? '1');
-  const job = createJob({ kind, prompt, aspect: Number.isFinite(aspect) ? aspect : 1, scenario }, ctx.state.timing, Date.now());
+  const job = createJob(
+    { kind, prompt, aspect: Number.isFinite(aspect) ? aspect : 1, scenario },
+    ctx.state.timing,
+    Date.now(),
+  );
   ctx.state.jobs.set(job.id, job);
   const location =
     `${CREATE_PATH}?q=${encodeURIComponent(prompt)}&rt=${encodeURIComponent(rt)}&FORM=GENCRE&id=${job.id}` +
@@ -112,18 +120,25 @@ export async function poll(ctx: Context, id: string, endpoint: 'results' | Video
   if (!ctx.cookieValid) return html(signedOutPage());
   const job = ctx.state.jobs.get(id);
   const video = job !== undefined && isVideoKind(job.kind);
-  if (!job || (endpoint !== 'results' && !video) || (video && !ctx.video.answers(job, endpoint === 'results' ? 'create' : endpoint))) {
+  if (
+    !job ||
+    (endpoint !== 'results' && !video) ||
+    (video && !ctx.video.answers(job, endpoint === 'results' ? 'create' : endpoint))
+  ) {
     return html(notFoundPage(), 404);
   }
   const n = ++job.polls;
   const s = job.scenario;
   if (s.slowMs > 0) await ctx.state.delay(s.slowMs);
   if (n <= s.drop) return 'drop';
-  if (n <= s.drop + s.poll5xx) return html('<h1>Service unavailable</h1>', UPSTREAM_ERRORS[(n - s.drop - 1) % 3] ?? 500);
+  if (n <= s.drop + s.poll5xx)
+    return html('<h1>Service unavailable</h1>', UPSTREAM_ERRORS[(n - s.drop - 1) % 3] ?? 500);
   if (s.poll429) return { status: 429, headers: { ...HTML, 'retry-after': '30' }, body: '<h1>Too many requests</h1>' };
 
   const now = Date.now();
-  const result = video ? ctx.video.answer(ctx, job, endpoint === 'results' ? 'create' : endpoint, n, now) : imagePoll(ctx, job, n, now);
+  const result = video
+    ? ctx.video.answer(ctx, job, endpoint === 'results' ? 'create' : endpoint, n, now)
+    : imagePoll(ctx, job, n, now);
   if (result.final && job.firstSeenDoneAt === null) job.firstSeenDoneAt = now;
   return result.answer;
 }

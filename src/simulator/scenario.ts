@@ -155,42 +155,62 @@ function directive(name: string, value: string | undefined): Partial<Scenario> {
       const ms = count(value);
       return ms === undefined ? {} : { durationMs: ms };
     }
-    case 'never': return { never: true };
-    case 'noboost': return { noBoost: true };
-    case 'nfy': return { nfy: true };
-    case 'review-after': return { reviewAfter: true };
-    case 'pending-html': return { pendingHtml: true };
+    case 'never':
+      return { never: true };
+    case 'noboost':
+      return { noBoost: true };
+    case 'nfy':
+      return { nfy: true };
+    case 'review-after':
+      return { reviewAfter: true };
+    case 'pending-html':
+      return { pendingHtml: true };
     case 'urls': {
       const urls = oneOf(value, ['absolute', 'relative', 'origin'] as const);
       return urls ? { urls } : {};
     }
-    case 'noise': return { noise: true };
-    case 'selcap': return { selcap: true };
-    case 'alt': return { alt: true };
-    case 'onlyplaceholders': return { onlyPlaceholders: true };
-    case 'poll-error': return { pollError: value ?? 'Something went wrong' };
-    case 'unsafe': return { unsafe: true };
-    case 'garbage': return { garbage: true };
-    case 'drop': return { drop: count(value) ?? 1 };
-    case 'poll5xx': return { poll5xx: count(value) ?? 1 };
-    case 'poll429': return { poll429: true };
+    case 'noise':
+      return { noise: true };
+    case 'selcap':
+      return { selcap: true };
+    case 'alt':
+      return { alt: true };
+    case 'onlyplaceholders':
+      return { onlyPlaceholders: true };
+    case 'poll-error':
+      return { pollError: value ?? 'Something went wrong' };
+    case 'unsafe':
+      return { unsafe: true };
+    case 'garbage':
+      return { garbage: true };
+    case 'drop':
+      return { drop: count(value) ?? 1 };
+    case 'poll5xx':
+      return { poll5xx: count(value) ?? 1 };
+    case 'poll429':
+      return { poll429: true };
     case 'slow': {
       const ms = count(value);
       return ms === undefined ? {} : { slowMs: ms };
     }
-    case 'no-dedicated': return { noDedicated: true };
+    case 'no-dedicated':
+      return { noDedicated: true };
     case 'video': {
       const video = oneOf(value, ['showcontent', 'ourl', 'fallback', 'value', 'cards'] as const);
       return video ? { video } : {};
     }
-    case 'video-error': return { videoError: value ?? 'Something went wrong' };
-    case 'video-rejected': return { videoRejected: true };
+    case 'video-error':
+      return { videoError: value ?? 'Something went wrong' };
+    case 'video-rejected':
+      return { videoRejected: true };
     case 'video-host': {
       const videoHost = oneOf(value, ['origin', 'bing'] as const);
       return videoHost ? { videoHost } : {};
     }
-    case 'video-thumb': return { videoThumb: true };
-    default: return {};
+    case 'video-thumb':
+      return { videoThumb: true };
+    default:
+      return {};
   }
 }
 

@@ -6,7 +6,16 @@ import { CONTROL_PREFIX, control } from './control.js';
 import type { SimJob } from './jobs.js';
 import { pngFor, SAMPLE_MP4 } from './media.js';
 import { notFoundPage } from './markup.js';
-import { CREATE_PATH, RESULTS_PATTERN, VIDEO_PATH, poll, sessionPage, submit, type Answer, type Context } from './routes.js';
+import {
+  CREATE_PATH,
+  RESULTS_PATTERN,
+  VIDEO_PATH,
+  poll,
+  sessionPage,
+  submit,
+  type Answer,
+  type Context,
+} from './routes.js';
 import { invalidScenarioOverride, type Scenario } from './scenario.js';
 import { SimState, invalidConfiguration, type Configuration, type RecordedRequest } from './state.js';
 import { DETAIL_PATTERN, VIDEO_RESULTS_PATTERN, VideoSim } from './video-routes.js';
@@ -104,8 +113,17 @@ function media(method: string, path: string): Answer | null {
   return null;
 }
 
-async function bing(ctx: Context, video: VideoSim, method: string, path: string, req: IncomingMessage): Promise<Answer> {
-  const videoAnswer = await video.route(ctx, method, path, { cookie: req.headers.cookie, contentType: req.headers['content-type'] });
+async function bing(
+  ctx: Context,
+  video: VideoSim,
+  method: string,
+  path: string,
+  req: IncomingMessage,
+): Promise<Answer> {
+  const videoAnswer = await video.route(ctx, method, path, {
+    cookie: req.headers.cookie,
+    contentType: req.headers['content-type'],
+  });
   if (videoAnswer) return videoAnswer;
   if (method === 'POST' && path === CREATE_PATH) return submit(ctx);
   if (method === 'GET' && path === CREATE_PATH) return sessionPage(ctx);
@@ -128,7 +146,11 @@ function write(res: ServerResponse, answer: Answer): void {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const state = new SimState(options.random ?? Math.random);
   const video = new VideoSim();
-  const invalid = invalidConfiguration({ timeScale: options.timeScale, durations: options.durations, validCookies: options.validCookies });
+  const invalid = invalidConfiguration({
+    timeScale: options.timeScale,
+    durations: options.durations,
+    validCookies: options.validCookies,
+  });
   if (invalid) throw new TypeError(`Invalid simulator options: ${invalid}`);
   state.configure(options);
 
@@ -147,11 +169,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const record: RecordedRequest | null =
       isControl || mediaAnswer
         ? null
-        : { method: req.method ?? 'GET', path, query: Object.fromEntries(target.searchParams), headers: headersOf(req), body: '', at };
+        : {
+            method: req.method ?? 'GET',
+            path,
+            query: Object.fromEntries(target.searchParams),
+            headers: headersOf(req),
+            body: '',
+            at,
+          };
     if (record) state.requests.push(record);
 
     const body = await readBody(req);
-    if (body === null) return write(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'Body too large' });
+    if (body === null)
+      return write(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'Body too large' });
     if (record) record.body = body;
     if (mediaAnswer) return write(res, mediaAnswer);
     if (isControl) return write(res, control(state, video, method, path, body));
@@ -170,7 +200,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const server = createServer((req, res) => {
     res.on('error', () => {});
     handle(req, res).catch(() => {
-      if (!res.headersSent) write(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Simulator error' });
+      if (!res.headersSent)
+        write(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Simulator error' });
       else res.destroy();
     });
   });
@@ -196,7 +227,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url,
     requests: state.requests,
     jobs: state.jobs,
-    submits: () => state.requests.filter((r) => r.method === 'POST' && (r.path === CREATE_PATH || r.path === VIDEO_PATH)),
+    submits: () =>
+      state.requests.filter((r) => r.method === 'POST' && (r.path === CREATE_PATH || r.path === VIDEO_PATH)),
     polls: (jobId) => state.requests.filter((r) => isPollPath(r, jobId)),
     reset: () => {
       state.reset();

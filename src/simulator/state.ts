@@ -29,7 +29,10 @@ export class SimState {
   readonly jobs = new Map<string, SimJob>();
   override: Partial<Scenario> | null = null;
   readonly timing: Timing;
-  readonly session: Session = { ig: randomBytes(16).toString('hex').toUpperCase(), salt: randomBytes(9).toString('base64url') };
+  readonly session: Session = {
+    ig: randomBytes(16).toString('hex').toUpperCase(),
+    salt: randomBytes(9).toString('base64url'),
+  };
   private validCookies: Set<string> | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -79,7 +82,10 @@ export function invalidConfiguration(value: unknown): string | null {
   for (const key of Object.keys(c)) {
     if (!['timeScale', 'durations', 'validCookies'].includes(key)) return `unknown field ${key}`;
   }
-  if (c.timeScale !== undefined && !(typeof c.timeScale === 'number' && Number.isFinite(c.timeScale) && c.timeScale >= 0)) {
+  if (
+    c.timeScale !== undefined &&
+    !(typeof c.timeScale === 'number' && Number.isFinite(c.timeScale) && c.timeScale >= 0)
+  ) {
     return 'timeScale must be a number >= 0';
   }
   if (c.validCookies !== undefined && c.validCookies !== null) {
@@ -93,7 +99,8 @@ export function invalidConfiguration(value: unknown): string | null {
       if (!(kind in DEFAULT_DURATIONS)) return `unknown kind ${kind}`;
       const r = range as Partial<DurationRange> | null;
       const ok = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
-      if (!r || !ok(r.minMs) || !ok(r.maxMs) || r.minMs > r.maxMs) return `durations.${kind} must be {minMs, maxMs} with 0 <= minMs <= maxMs`;
+      if (!r || !ok(r.minMs) || !ok(r.maxMs) || r.minMs > r.maxMs)
+        return `durations.${kind} must be {minMs, maxMs} with 0 <= minMs <= maxMs`;
     }
   }
   return null;

@@ -10,7 +10,13 @@ export const PLACEHOLDER_IMAGES = [
   'https://r.bing.com/rp/TX9QuO3WzcCJz1uaaSwQAz39Kb0.jpg',
 ] as const;
 
-const PREFIX: Record<SimJob['kind'], string> = { DALLE: 'OIG1', GPT4O: 'OIG4', MAI1: 'OIG2', VIDEO: 'OIG1', VIDEO_STANDARD: 'OIG1' };
+const PREFIX: Record<SimJob['kind'], string> = {
+  DALLE: 'OIG1',
+  GPT4O: 'OIG4',
+  MAI1: 'OIG2',
+  VIDEO: 'OIG1',
+  VIDEO_STANDARD: 'OIG1',
+};
 
 function token(seed: string, length: number): string {
   return createHash('sha256').update(seed).digest('base64url').replace(/[-_]/g, 'x').slice(0, length);

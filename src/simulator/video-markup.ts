@@ -8,10 +8,14 @@ import type { FastCountForm } from './video-scenario.js';
 export function fastCount(form: FastCountForm, left: number | null): string {
   if (left === null) return '';
   switch (form) {
-    case 'remaining': return `<div class="vid_mode"><button data-mode="fast">Fast (${left} free remaining)</button><button data-mode="standard">Standard</button></div>`;
-    case 'aria': return `<div class="vid_mode"><span class="fast_bal" aria-label="${left} free creations">${left}</span></div>`;
-    case 'text': return `<div class="vid_mode"><span class="fast_bal">${left} free creations</span></div>`;
-    case 'none': return '';
+    case 'remaining':
+      return `<div class="vid_mode"><button data-mode="fast">Fast (${left} free remaining)</button><button data-mode="standard">Standard</button></div>`;
+    case 'aria':
+      return `<div class="vid_mode"><span class="fast_bal" aria-label="${left} free creations">${left}</span></div>`;
+    case 'text':
+      return `<div class="vid_mode"><span class="fast_bal">${left} free creations</span></div>`;
+    case 'none':
+      return '';
   }
 }
 
@@ -25,7 +29,11 @@ export function generatorPage(session: Session & { iid: string }, prompt: string
 /** A 200 submit answer that names its request id without a redirect. */
 export function idInBodyPage(session: Session, prompt: string, id: string, origin: string): string {
   const url = `${origin}/images/create?q=${encodeURIComponent(prompt)}&amp;ctype=video&amp;id=${id}`;
-  return signedInPage(session, prompt, `<meta property="og:url" content="${url}"/><a href="/images/create?ctype=video&amp;id=${id}">Your video</a>`);
+  return signedInPage(
+    session,
+    prompt,
+    `<meta property="og:url" content="${url}"/><a href="/images/create?ctype=video&amp;id=${id}">Your video</a>`,
+  );
 }
 
 export function errorPage(session: Session, prompt: string, text: string): string {

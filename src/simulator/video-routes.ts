@@ -6,11 +6,28 @@
 
 import { randomBytes } from 'node:crypto';
 import { createJob, isVideoKind, phaseAt, type SimJob } from './jobs.js';
-import { errorJson, garbageBody, notFoundPage, rejectionPage, signedInPage, signedOutPage, videoOurlBody, videoPendingJson } from './markup.js';
+import {
+  errorJson,
+  garbageBody,
+  notFoundPage,
+  rejectionPage,
+  signedInPage,
+  signedOutPage,
+  videoOurlBody,
+  videoPendingJson,
+} from './markup.js';
 import { poll, type Answer, type Context, type VideoAnswers, type VideoEndpoint } from './routes.js';
 import { resolveScenario } from './scenario.js';
 import { videoUrl } from './urls.js';
-import { cardsPage, errorPage, fastCount, generatorPage, idInBodyPage, pendingShowContentJson, valueJson } from './video-markup.js';
+import {
+  cardsPage,
+  errorPage,
+  fastCount,
+  generatorPage,
+  idInBodyPage,
+  pendingShowContentJson,
+  valueJson,
+} from './video-markup.js';
 import {
   DEFAULT_VIDEO_SCENARIO,
   FAST_COUNT_FORMS,
@@ -29,7 +46,11 @@ export const UPLOAD_PATH = '/images/create/upload';
 
 const HTML = { 'content-type': 'text/html; charset=utf-8' };
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
-const html = (body: string | Buffer, status = 200, headers: Record<string, string> = {}): Answer => ({ status, headers: { ...HTML, ...headers }, body });
+const html = (body: string | Buffer, status = 200, headers: Record<string, string> = {}): Answer => ({
+  status,
+  headers: { ...HTML, ...headers },
+  body,
+});
 const json = (body: string, status = 200): Answer => ({ status, headers: JSON_TYPE, body });
 
 export type VideoMode = 'FAST' | 'STANDARD';
@@ -91,7 +112,8 @@ function imageContextId(raw: string | null): string | null | undefined {
 function sniffed(bytes: Buffer): string | null {
   if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP')
+    return 'image/webp';
   return null;
 }
 
@@ -126,12 +148,14 @@ export class VideoSim implements VideoAnswers {
       this.#fastCreations = c.fastCreations;
     }
     if (c.fastCountForm !== undefined) {
-      if (!FAST_COUNT_FORMS.includes(c.fastCountForm)) throw new TypeError(`fastCountForm must be one of ${FAST_COUNT_FORMS.join(', ')}`);
+      if (!FAST_COUNT_FORMS.includes(c.fastCountForm))
+        throw new TypeError(`fastCountForm must be one of ${FAST_COUNT_FORMS.join(', ')}`);
       this.#countForm = c.fastCountForm;
     }
     if (c.countOnWarmUp !== undefined) this.#countOnWarmUp = c.countOnWarmUp === true;
     if (c.upload !== undefined) {
-      if (!['ok', 'error', 'json-error'].includes(c.upload)) throw new TypeError('upload must be ok, error or json-error');
+      if (!['ok', 'error', 'json-error'].includes(c.upload))
+        throw new TypeError('upload must be ok, error or json-error');
       this.#upload = c.upload;
     }
   }
@@ -162,7 +186,12 @@ export class VideoSim implements VideoAnswers {
   }
 
   /** The answer to a video request, or null when the request is not one (images, media, control). */
-  async route(ctx: Context, method: string, path: string, headers: { cookie?: string | undefined; contentType?: string | undefined }): Promise<Answer | null> {
+  async route(
+    ctx: Context,
+    method: string,
+    path: string,
+    headers: { cookie?: string | undefined; contentType?: string | undefined },
+  ): Promise<Answer | null> {
     const query = ctx.url.searchParams;
     const cookieHeader = headers.cookie;
     const cookie = cookieValue(cookieHeader, '_U') ?? '';
@@ -170,14 +199,23 @@ export class VideoSim implements VideoAnswers {
       const id = query.get('id');
       if (id !== null) return poll(ctx, id, 'fallback');
       if (!ctx.cookieValid) return html(signedOutPage());
-      return html(generatorPage(this.#session(ctx), '', this.#countOnWarmUp ? this.#count(cookie) : ''), 200, this.#ssCookie());
+      return html(
+        generatorPage(this.#session(ctx), '', this.#countOnWarmUp ? this.#count(cookie) : ''),
+        200,
+        this.#ssCookie(),
+      );
     }
     if (method === 'GET' && path === CREATE_PATH && query.get('ctype') === 'video' && query.get('id') === null) {
       if (!ctx.cookieValid) return html(signedOutPage());
-      return html(signedInPage(ctx.state.session, '', `<div id="vidgen">${this.#count(cookie)}</div>`), 200, this.#ssCookie());
+      return html(
+        signedInPage(ctx.state.session, '', `<div id="vidgen">${this.#count(cookie)}</div>`),
+        200,
+        this.#ssCookie(),
+      );
     }
     if (method === 'POST' && path === VIDEO_PATH) return this.#submit(ctx, 'generator', cookie);
-    if (method === 'POST' && path === CREATE_PATH && query.get('ctype') === 'video') return this.#submit(ctx, 'create', cookie);
+    if (method === 'POST' && path === CREATE_PATH && query.get('ctype') === 'video')
+      return this.#submit(ctx, 'create', cookie);
     if (method === 'POST' && path === UPLOAD_PATH) return this.#uploadAnswer(ctx, cookieHeader, headers.contentType);
     const generatorResults = method === 'GET' ? VIDEO_RESULTS_PATTERN.exec(path) : null;
     if (generatorResults) {
@@ -201,11 +239,15 @@ export class VideoSim implements VideoAnswers {
     if (prompt.trim() === '') return html(rejectionPage('home', session, prompt));
     // Wrappers disagree on `mdl` (0 for fast, 1 or nothing for standard): all of them are taken.
     const mdl = query.get('mdl');
-    if (mdl !== null && !['0', '1'].includes(mdl.trim())) return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'Unknown model' };
+    if (mdl !== null && !['0', '1'].includes(mdl.trim()))
+      return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'Unknown model' };
     const aspect = aspectOf(query.get('ar'));
     if (!aspect) return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'Unknown aspect' };
     if (scenario.submit !== 'success') return html(rejectionPage(scenario.submit, session, prompt));
-    if (video.throttle) return html(errorPage(session, prompt, 'Too many requests. You have too many concurrent creations; try again later.'));
+    if (video.throttle)
+      return html(
+        errorPage(session, prompt, 'Too many requests. You have too many concurrent creations; try again later.'),
+      );
     if (video.unavailable) return html(errorPage(session, prompt, video.unavailable));
     if (video.needIg && (query.get('IG') !== session.ig || query.get('IID') !== this.iid)) {
       return html(generatorPage(this.#session(ctx), prompt, ''));
@@ -218,10 +260,21 @@ export class VideoSim implements VideoAnswers {
     if (mode === 'FAST') {
       const left = this.fastLeft(cookie);
       // No fast creation left: the page answers again, without a Location, saying so.
-      if (left === 0) return html(generatorPage(this.#session(ctx), prompt, fastCount(this.#countForm === 'none' ? 'none' : this.#countForm, 0)));
+      if (left === 0)
+        return html(
+          generatorPage(
+            this.#session(ctx),
+            prompt,
+            fastCount(this.#countForm === 'none' ? 'none' : this.#countForm, 0),
+          ),
+        );
       if (left !== null) this.#fastUsed.set(cookie, (this.#fastUsed.get(cookie) ?? 0) + 1);
     }
-    const job = createJob({ kind: mode === 'FAST' ? 'VIDEO' : 'VIDEO_STANDARD', prompt, aspect: Number(query.get('ar') ?? 4), scenario }, ctx.state.timing, Date.now());
+    const job = createJob(
+      { kind: mode === 'FAST' ? 'VIDEO' : 'VIDEO_STANDARD', prompt, aspect: Number(query.get('ar') ?? 4), scenario },
+      ctx.state.timing,
+      Date.now(),
+    );
     ctx.state.jobs.set(job.id, job);
     this.extras.set(job.id, {
       mode,
@@ -236,7 +289,11 @@ export class VideoSim implements VideoAnswers {
     return { status: 302, headers: { ...HTML, location }, body: '' };
   }
 
-  async #uploadAnswer(ctx: Context, cookieHeader: string | undefined, contentType: string | undefined): Promise<Answer> {
+  async #uploadAnswer(
+    ctx: Context,
+    cookieHeader: string | undefined,
+    contentType: string | undefined,
+  ): Promise<Answer> {
     if (!ctx.cookieValid) return json(errorJson('Unauthorized'), 401);
     const sid = ctx.url.searchParams.get('sid') ?? '';
     const own = /(?:^|&)SID=([\w.-]+)/.exec(cookieValue(cookieHeader, '_SS') ?? '')?.[1];
@@ -281,7 +338,13 @@ export class VideoSim implements VideoAnswers {
    * A video poll's answer once the faults are past (routes.ts counts and plays them), on either results
    * path or the generator page; `final` marks the answer that ends the job for a client.
    */
-  answer(ctx: Context, job: SimJob, endpoint: VideoEndpoint, n: number, now: number): { answer: Answer; final: boolean } {
+  answer(
+    ctx: Context,
+    job: SimJob,
+    endpoint: VideoEndpoint,
+    n: number,
+    now: number,
+  ): { answer: Answer; final: boolean } {
     const { extras } = this.#videoJob(ctx, job.id)!;
     const s = job.scenario;
     const v = extras.scenario;
@@ -290,7 +353,8 @@ export class VideoSim implements VideoAnswers {
     const pending = (answer: Answer) => ({ answer, final: false });
     if (endpoint === 'fallback') {
       const page = (extra: string) => html(generatorPage(this.#session(ctx), job.prompt, extra));
-      if (!done || s.videoError !== null || v.fail !== null) return pending(page('<div class="vid_prog">Generating...</div>'));
+      if (!done || s.videoError !== null || v.fail !== null)
+        return pending(page('<div class="vid_prog">Generating...</div>'));
       if (s.videoRejected) return final(html(rejectionPage('blocked', ctx.state.session, job.prompt)));
       return final(page(videoOurlBody(videoUrl(job, ctx.origin))));
     }
@@ -302,11 +366,16 @@ export class VideoSim implements VideoAnswers {
     const url = videoUrl(job, ctx.origin);
     const size = { ...SIZES[aspectOf(String(job.aspect)) ?? 'PORTRAIT'], seconds: v.seconds };
     switch (s.video) {
-      case 'showcontent': return final(json(JSON.stringify({ showContent: url })));
-      case 'ourl': return final(html(videoOurlBody(url)));
-      case 'value': return final(json(valueJson(job, url, size)));
-      case 'cards': return pending(html(cardsPage(job, extras.card)));
-      case 'fallback': return pending(html('<!DOCTYPE html><html><body><div id="vidcont" class="vid_cont"></div></body></html>'));
+      case 'showcontent':
+        return final(json(JSON.stringify({ showContent: url })));
+      case 'ourl':
+        return final(html(videoOurlBody(url)));
+      case 'value':
+        return final(json(valueJson(job, url, size)));
+      case 'cards':
+        return pending(html(cardsPage(job, extras.card)));
+      case 'fallback':
+        return pending(html('<!DOCTYPE html><html><body><div id="vidcont" class="vid_cont"></div></body></html>'));
     }
   }
 
@@ -316,7 +385,11 @@ export class VideoSim implements VideoAnswers {
     if (!found) return json(errorJson('Not found'), 404);
     const { job, extras } = found;
     const query = ctx.url.searchParams;
-    if (query.get('imageId') !== extras.card.imageId || query.get('skey') !== extras.card.skey || query.get('datatype') !== 'video') {
+    if (
+      query.get('imageId') !== extras.card.imageId ||
+      query.get('skey') !== extras.card.skey ||
+      query.get('datatype') !== 'video'
+    ) {
       return json(JSON.stringify({ value: [] }));
     }
     if (phaseAt(job, Date.now()) !== 'done') return json(JSON.stringify({ value: [] }));

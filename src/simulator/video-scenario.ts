@@ -46,19 +46,34 @@ export function parseVideoDirectives(prompt: string): VideoScenario {
   for (const m of prompt.matchAll(DIRECTIVE)) {
     const value = m[2];
     switch (m[1]!.toLowerCase()) {
-      case 'need-ig': scenario.needIg = true; break;
-      case 'video-id-in-body': scenario.idInBody = true; break;
-      case 'video-throttle': scenario.throttle = true; break;
-      case 'video-unavailable': scenario.unavailable = value ?? 'Something went wrong. Please try again later.'; break;
-      case 'pending-showcontent': scenario.pendingShowContent = true; break;
-      case 'no-generator-results': scenario.noGeneratorResults = true; break;
-      case 'video-fail': scenario.fail = value ?? 'We couldn\'t create your video.'; break;
+      case 'need-ig':
+        scenario.needIg = true;
+        break;
+      case 'video-id-in-body':
+        scenario.idInBody = true;
+        break;
+      case 'video-throttle':
+        scenario.throttle = true;
+        break;
+      case 'video-unavailable':
+        scenario.unavailable = value ?? 'Something went wrong. Please try again later.';
+        break;
+      case 'pending-showcontent':
+        scenario.pendingShowContent = true;
+        break;
+      case 'no-generator-results':
+        scenario.noGeneratorResults = true;
+        break;
+      case 'video-fail':
+        scenario.fail = value ?? "We couldn't create your video.";
+        break;
       case 'video-seconds': {
         const seconds = Number(value);
         if (Number.isInteger(seconds) && seconds > 0 && seconds < 3600) scenario.seconds = seconds;
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return scenario;

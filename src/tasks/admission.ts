@@ -48,22 +48,34 @@ export class Admission {
     const client = clientOf(caller);
     const wait = this.#rate.take(client);
     if (wait > 0) {
-      throw new ServiceError('RATE_LIMITED', `Too many generation requests: the limit is ${this.#perMinute} a minute.`, {
-        retryAfterSeconds: wait,
-      });
+      throw new ServiceError(
+        'RATE_LIMITED',
+        `Too many generation requests: the limit is ${this.#perMinute} a minute.`,
+        {
+          retryAfterSeconds: wait,
+        },
+      );
     }
     const release = this.#inFlight.tryHold(client);
     if (!release) {
-      throw new ServiceError('RATE_LIMITED', `Too many generations in flight: the limit is ${this.#inFlight.limit} at a time.`, {
-        retryAfterSeconds: 5,
-      });
+      throw new ServiceError(
+        'RATE_LIMITED',
+        `Too many generations in flight: the limit is ${this.#inFlight.limit} at a time.`,
+        {
+          retryAfterSeconds: 5,
+        },
+      );
     }
     const slot = this.#slots.tryAcquire();
     if (!slot && !this.#slots.canQueue()) {
       release();
-      throw new ServiceError('RATE_LIMITED', 'The server is busy: every generation slot is taken and the queue is full.', {
-        retryAfterSeconds: 10,
-      });
+      throw new ServiceError(
+        'RATE_LIMITED',
+        'The server is busy: every generation slot is taken and the queue is full.',
+        {
+          retryAfterSeconds: 10,
+        },
+      );
     }
     return { release, slot };
   }
@@ -82,9 +94,13 @@ export class Admission {
   subscription(caller: Caller): Release {
     const release = this.#subscriptions.tryHold(clientOf(caller));
     if (!release) {
-      throw new ServiceError('RATE_LIMITED', `Too many subscriptions open: the limit is ${this.#subscriptions.limit}.`, {
-        retryAfterSeconds: 5,
-      });
+      throw new ServiceError(
+        'RATE_LIMITED',
+        `Too many subscriptions open: the limit is ${this.#subscriptions.limit}.`,
+        {
+          retryAfterSeconds: 5,
+        },
+      );
     }
     return release;
   }

@@ -21,7 +21,10 @@ export const FROM_BING: Record<BingErrorCode, ErrorCode> = {
 
 function translated(error: unknown): unknown {
   if (!(error instanceof BingError)) return error;
-  return new GenerationError(FROM_BING[error.code], error.message, { retryAfterSeconds: error.retryAfterSeconds, cause: error });
+  return new GenerationError(FROM_BING[error.code], error.message, {
+    retryAfterSeconds: error.retryAfterSeconds,
+    cause: error,
+  });
 }
 
 async function mapped<T>(work: Promise<T>): Promise<T> {

@@ -9,7 +9,11 @@ export class GenerationError extends Error {
   readonly code: ErrorCode;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number | undefined; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { retryAfterSeconds?: number | undefined; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
@@ -34,7 +38,11 @@ export class ServiceError extends Error {
   static from(error: unknown): ServiceError {
     if (error instanceof ServiceError) return error;
     if (error instanceof GenerationError) {
-      return new ServiceError(error.code, error.message, error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds });
+      return new ServiceError(
+        error.code,
+        error.message,
+        error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds },
+      );
     }
     return new ServiceError('INTERNAL', 'Something went wrong inside the server. The generation was not completed.');
   }

@@ -56,7 +56,11 @@ export class LocalTaskEvents implements TaskEvents {
  * The current state first, then every change, ending after a terminal state. `current` is read after
  * the subscription listens, so no change can fall between the two.
  */
-export async function* watchTask(events: TaskEvents, id: string, current: () => Promise<Task | undefined>): AsyncGenerator<Task> {
+export async function* watchTask(
+  events: TaskEvents,
+  id: string,
+  current: () => Promise<Task | undefined>,
+): AsyncGenerator<Task> {
   const changes = await events.subscribe(id);
   try {
     const first = await current();

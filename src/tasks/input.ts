@@ -24,9 +24,13 @@ export type { ImageInput, VideoInput };
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 export function parsePrompt(value: unknown, maxLength: number): string {
-  if (value === undefined || value === null) throw invalid('query', 'Missing required parameter: query (the prompt, a string).');
+  if (value === undefined || value === null)
+    throw invalid('query', 'Missing required parameter: query (the prompt, a string).');
   if (typeof value !== 'string') throw invalid('query', 'Invalid parameter: query must be a string.');
-  const prompt = value.replace(/[\t\r\n]+/g, ' ').replace(CONTROL, '').trim();
+  const prompt = value
+    .replace(/[\t\r\n]+/g, ' ')
+    .replace(CONTROL, '')
+    .trim();
   if (prompt.length === 0) throw invalid('query', 'Invalid parameter: query must not be empty.');
   if (prompt.length > maxLength) {
     throw invalid('query', `Invalid parameter: query is ${prompt.length} characters long; the limit is ${maxLength}.`);
@@ -58,7 +62,10 @@ function byNameOrValue<Name extends string>(
   throw bad();
 }
 
-export function parseImageInput(input: { query?: unknown; model?: unknown; aspect?: unknown }, maxPromptLength: number): ImageInput {
+export function parseImageInput(
+  input: { query?: unknown; model?: unknown; aspect?: unknown },
+  maxPromptLength: number,
+): ImageInput {
   return {
     prompt: parsePrompt(input.query, maxPromptLength),
     model: byNameOrValue<ImageModel>('model', input.model, OPTIONS.models, DEFAULT_IMAGE_MODEL),
@@ -66,7 +73,10 @@ export function parseImageInput(input: { query?: unknown; model?: unknown; aspec
   };
 }
 
-export function parseVideoInput(input: { query?: unknown; aspect?: unknown; mode?: unknown }, maxPromptLength: number): VideoInput {
+export function parseVideoInput(
+  input: { query?: unknown; aspect?: unknown; mode?: unknown },
+  maxPromptLength: number,
+): VideoInput {
   const mode = parseVideoMode(input.mode);
   return {
     prompt: parsePrompt(input.query, maxPromptLength),

@@ -121,10 +121,7 @@ export class MemoryTaskStore implements TaskStore {
     if (excess <= 0) return 0;
     const oldestFinished = this.sorted
       .filter((t) => isTerminal(t.status))
-      .sort(
-        (a, b) =>
-          (a.completedAt ?? -Infinity) - (b.completedAt ?? -Infinity) || compare(a.createdAt, a.id, b),
-      );
+      .sort((a, b) => (a.completedAt ?? -Infinity) - (b.completedAt ?? -Infinity) || compare(a.createdAt, a.id, b));
     return this.remove(oldestFinished.slice(0, excess));
   }
 

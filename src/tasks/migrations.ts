@@ -65,9 +65,7 @@ export function migrate(db: Database, target: number = SCHEMA_VERSION): void {
   db.transaction(() => {
     const current = schemaVersion(db);
     if (current > SCHEMA_VERSION) {
-      throw new Error(
-        `Task database is at schema version ${current}, newer than this build knows (${SCHEMA_VERSION})`,
-      );
+      throw new Error(`Task database is at schema version ${current}, newer than this build knows (${SCHEMA_VERSION})`);
     }
     for (let v = current; v < target; v++) db.exec(MIGRATIONS[v]!);
     if (target > current) db.pragma(`user_version = ${target}`);

@@ -25,7 +25,12 @@ export function recoveryOf(task: Task, now = Date.now()): { fail: ServiceError }
     return { fail: new ServiceError('TIMEOUT', 'The generation passed its deadline while the server was down.') };
   }
   return {
-    resume: { requestId: task.bingRequestId, account: task.account, submittedAt: task.createdAt, deadlineAt: task.deadlineAt },
+    resume: {
+      requestId: task.bingRequestId,
+      account: task.account,
+      submittedAt: task.createdAt,
+      deadlineAt: task.deadlineAt,
+    },
   };
 }
 

@@ -16,7 +16,13 @@ import { recover } from './recovery.js';
 import { Retention } from './retention.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
 import type { Caller, ImageInput, ImageTask, Task, TaskKind, VideoInput, VideoMode, VideoTask } from './task.js';
-import { checkVideoImage, imageFromUrl, type FetchImage, type VideoImage, type VideoImagePolicy } from './video-image.js';
+import {
+  checkVideoImage,
+  imageFromUrl,
+  type FetchImage,
+  type VideoImage,
+  type VideoImagePolicy,
+} from './video-image.js';
 
 export type { Caller, ServiceLimits };
 
@@ -57,7 +63,13 @@ export class TaskService {
   readonly #running = new Set<Promise<unknown>>();
   readonly #admission: Admission;
 
-  constructor(generations: Generations, store: TaskStore, events: TaskEvents, options: TaskServiceOptions, log: Logger) {
+  constructor(
+    generations: Generations,
+    store: TaskStore,
+    events: TaskEvents,
+    options: TaskServiceOptions,
+    log: Logger,
+  ) {
     this.#generations = generations;
     this.#store = store;
     this.#events = events;
@@ -150,7 +162,10 @@ export class TaskService {
    * Submits a video and returns its task as soon as Bing accepted it, so that a refused prompt is an
    * answer; the wait goes on in the background. A video that has to wait for a slot is returned QUEUED.
    */
-  async createVideo(raw: { query?: unknown; aspect?: unknown; mode?: unknown; image?: unknown }, caller: Caller): Promise<VideoTask> {
+  async createVideo(
+    raw: { query?: unknown; aspect?: unknown; mode?: unknown; image?: unknown },
+    caller: Caller,
+  ): Promise<VideoTask> {
     const parsed = parseVideoInput(raw, this.#options.maxPromptLength);
     const source = checkVideoImage(raw.image, this.#options.videoImage);
     this.#refuseWhenStopping();
@@ -160,9 +175,12 @@ export class TaskService {
     try {
       // A source image by URL is fetched (and checked) once the caller passed the limits; a bad one never makes a task.
       const image: VideoImage | null =
-        source instanceof URL ? await imageFromUrl(source, this.#options.videoImage, this.#options.fetchImage, this.#stopping.signal) : source;
+        source instanceof URL
+          ? await imageFromUrl(source, this.#options.videoImage, this.#options.fetchImage, this.#stopping.signal)
+          : source;
       input = image ? { ...parsed, imageBase64: image.base64 } : parsed;
-      const deadlineMs = input.mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
+      const deadlineMs =
+        input.mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
       task = await this.#record.create({
         ...this.#newTask(deadlineMs, caller, slot, input.prompt),
         kind: 'VIDEO',
@@ -193,7 +211,9 @@ export class TaskService {
       throw error;
     }
     const accepted = await this.#record.current(task);
-    void this.#track(this.#waitVideo(accepted, input, { ...submitted, deadlineAt: this.#videoDeadline(task, submitted.mode) }))
+    void this.#track(
+      this.#waitVideo(accepted, input, { ...submitted, deadlineAt: this.#videoDeadline(task, submitted.mode) }),
+    )
       .catch(() => undefined)
       .finally(() => {
         slot();
@@ -213,12 +233,17 @@ export class TaskService {
         if (this.#stopping.signal.aborted) {
           throw await this.#fail(
             task,
-            new ServiceError('UPSTREAM', 'The server stopped before this generation reached Bing. Nothing was spent; submit it again.'),
+            new ServiceError(
+              'UPSTREAM',
+              'The server stopped before this generation reached Bing. Nothing was spent; submit it again.',
+            ),
           );
         }
         throw await this.#fail(
           task,
-          new ServiceError('TIMEOUT', 'The generation waited in the queue past its deadline.', { retryAfterSeconds: 10 }),
+          new ServiceError('TIMEOUT', 'The generation waited in the queue past its deadline.', {
+            retryAfterSeconds: 10,
+          }),
         );
       }
       await this.#record.change(task, { status: 'PROCESSING' });
@@ -247,9 +272,13 @@ export class TaskService {
 
   #refuseWhenStopping(): void {
     if (this.#stopping.signal.aborted) {
-      throw new ServiceError('UPSTREAM', 'The server is restarting and takes no new generations. Try again in a moment.', {
-        retryAfterSeconds: 5,
-      });
+      throw new ServiceError(
+        'UPSTREAM',
+        'The server is restarting and takes no new generations. Try again in a moment.',
+        {
+          retryAfterSeconds: 5,
+        },
+      );
     }
   }
 
@@ -335,7 +364,9 @@ export class TaskService {
 
   /** A standard video waits as long as standard mode takes, counted from the request. */
   #videoDeadline(task: Task, mode: VideoMode | undefined): number {
-    return mode === 'STANDARD' ? Math.max(task.deadlineAt, task.createdAt + this.#options.videoStandardDeadlineMs) : task.deadlineAt;
+    return mode === 'STANDARD'
+      ? Math.max(task.deadlineAt, task.createdAt + this.#options.videoStandardDeadlineMs)
+      : task.deadlineAt;
   }
 
   async #waitVideo(task: VideoTask, input: VideoInput, submitted: Resume): Promise<void> {
@@ -362,7 +393,11 @@ export class TaskService {
     const slot = this.#admission.resumedSlot();
     const wait: Promise<unknown> =
       task.kind === 'VIDEO'
-        ? this.#waitVideo(task, { prompt: task.prompt, aspect: task.aspect }, { ...submitted, mode: task.mode ?? 'FAST' })
+        ? this.#waitVideo(
+            task,
+            { prompt: task.prompt, aspect: task.aspect },
+            { ...submitted, mode: task.mode ?? 'FAST' },
+          )
         : this.#waitImage(task, { prompt: task.prompt, model: task.model, aspect: task.aspect }, submitted);
     void this.#track(wait.catch(() => undefined).finally(slot));
   }

@@ -130,9 +130,7 @@ export class SqliteTaskStore implements TaskStore {
     );
     this.getStmt = db.prepare('SELECT * FROM tasks WHERE id = ?');
     this.countAllStmt = db.prepare<[], number>('SELECT COUNT(*) FROM tasks').pluck();
-    this.sweepStmt = db.prepare(
-      `DELETE FROM tasks INDEXED BY tasks_finished WHERE ${FINISHED} AND completed_at < ?`,
-    );
+    this.sweepStmt = db.prepare(`DELETE FROM tasks INDEXED BY tasks_finished WHERE ${FINISHED} AND completed_at < ?`);
     this.capStmt = db.prepare(
       `DELETE FROM tasks WHERE id IN (
          SELECT id FROM tasks INDEXED BY tasks_finished WHERE ${FINISHED} ORDER BY completed_at, created_at, id LIMIT ?)`,
@@ -226,7 +224,9 @@ export class SqliteTaskStore implements TaskStore {
   async countWithStatus(statuses: readonly TaskStatus[]): Promise<number> {
     if (statuses.length === 0) return 0;
     const sql = `SELECT COUNT(*) FROM tasks WHERE status IN (${statuses.map(() => '?').join(', ')})`;
-    return this.statement(sql).pluck().get(...statuses) as number;
+    return this.statement(sql)
+      .pluck()
+      .get(...statuses) as number;
   }
 
   async deleteFinishedBefore(before: number): Promise<number> {

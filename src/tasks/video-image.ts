@@ -31,18 +31,30 @@ export function sniffImageType(bytes: Uint8Array): ImageType | null {
   if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
   if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
   // RIFF....WEBP
-  if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45 && bytes[10] === 0x42 && bytes[11] === 0x50) return 'image/webp';
+  if (
+    starts(0x52, 0x49, 0x46, 0x46) &&
+    bytes[8] === 0x57 &&
+    bytes[9] === 0x45 &&
+    bytes[10] === 0x42 &&
+    bytes[11] === 0x50
+  )
+    return 'image/webp';
   return null;
 }
 
 function megabytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB` : `${Math.ceil(bytes / 1024)} KB`;
+  return bytes >= 1024 * 1024
+    ? `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`
+    : `${Math.ceil(bytes / 1024)} KB`;
 }
 
 function checked(bytes: Buffer, field: string, maxBytes: number): VideoImage {
   if (bytes.length === 0) throw invalid(field, `Invalid parameter: ${field} is empty.`);
   if (bytes.length > maxBytes) {
-    throw invalid(field, `Invalid parameter: ${field} is ${megabytes(bytes.length)}; the limit is ${megabytes(maxBytes)} (MAX_IMAGE_BYTES).`);
+    throw invalid(
+      field,
+      `Invalid parameter: ${field} is ${megabytes(bytes.length)}; the limit is ${megabytes(maxBytes)} (MAX_IMAGE_BYTES).`,
+    );
   }
   const type = sniffImageType(bytes);
   if (!type) throw invalid(field, `Invalid parameter: ${field} must be a PNG, JPEG or WebP image.`);
@@ -59,7 +71,10 @@ export function imageFromBase64(value: unknown, maxBytes: number, field = `${FIE
   const text = value.replace(DATA_URL, '').replace(/\s+/g, '');
   // The size check comes first so that a huge string is refused before it is decoded.
   if (Math.floor((text.length * 3) / 4) - 2 > maxBytes) {
-    throw invalid(field, `Invalid parameter: ${field} holds more than ${megabytes(maxBytes)}; the limit is ${megabytes(maxBytes)} (MAX_IMAGE_BYTES).`);
+    throw invalid(
+      field,
+      `Invalid parameter: ${field} holds more than ${megabytes(maxBytes)}; the limit is ${megabytes(maxBytes)} (MAX_IMAGE_BYTES).`,
+    );
   }
   const standard = BASE64.test(text) && text.length % 4 === 0;
   if (!standard && !BASE64URL.test(text)) throw invalid(field, `Invalid parameter: ${field} is not valid base64.`);
@@ -72,8 +87,13 @@ function isBingHost(hostname: string): boolean {
 }
 
 /** The URL, if the policy lets the server fetch it; an INVALID_REQUEST naming the rule otherwise. */
-export function allowedImageUrl(value: unknown, policy: Pick<VideoImagePolicy, 'fetch' | 'origin'>, field = `${FIELD}.url`): URL {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(field, `Invalid parameter: ${field} must be a URL string.`);
+export function allowedImageUrl(
+  value: unknown,
+  policy: Pick<VideoImagePolicy, 'fetch' | 'origin'>,
+  field = `${FIELD}.url`,
+): URL {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalid(field, `Invalid parameter: ${field} must be a URL string.`);
   let url: URL;
   try {
     url = new URL(value.trim());
@@ -82,7 +102,8 @@ export function allowedImageUrl(value: unknown, policy: Pick<VideoImagePolicy, '
   }
   if (url.username || url.password) throw invalid(field, `Invalid parameter: ${field} must not carry credentials.`);
   const own = url.origin === new URL(policy.origin).origin;
-  const bingImage = url.protocol === 'https:' && isBingHost(url.hostname) && url.pathname.toLowerCase().startsWith('/th/id/');
+  const bingImage =
+    url.protocol === 'https:' && isBingHost(url.hostname) && url.pathname.toLowerCase().startsWith('/th/id/');
   if (own && url.pathname.toLowerCase().startsWith('/th/id/')) return url;
   if (policy.fetch === 'bing') {
     if (bingImage) return url;
@@ -104,7 +125,11 @@ export type FetchedImage =
   | { outcome: 'unreachable' };
 
 /** One GET of `url`: no redirects followed, at most `maxBytes` read, within `timeoutMs`. */
-export type FetchImage = (url: URL, limits: { maxBytes: number; timeoutMs: number }, signal?: AbortSignal) => Promise<FetchedImage>;
+export type FetchImage = (
+  url: URL,
+  limits: { maxBytes: number; timeoutMs: number },
+  signal?: AbortSignal,
+) => Promise<FetchedImage>;
 
 /** Fetches an allowed URL and checks what came back; every way it can go wrong is INVALID_REQUEST on the field. */
 export async function imageFromUrl(
@@ -128,7 +153,10 @@ export async function imageFromUrl(
           : `Invalid parameter: the image at ${field} is ${megabytes(fetched.bytes)}; the limit is ${megabytes(policy.maxBytes)} (MAX_IMAGE_BYTES).`,
       );
     case 'timeout':
-      throw invalid(field, `Invalid parameter: the image at ${field} did not arrive within ${Math.round(policy.fetchTimeoutMs / 1000)} s.`);
+      throw invalid(
+        field,
+        `Invalid parameter: the image at ${field} did not arrive within ${Math.round(policy.fetchTimeoutMs / 1000)} s.`,
+      );
     case 'unreachable':
       throw invalid(field, `Invalid parameter: the image at ${field} could not be fetched.`);
   }
@@ -159,7 +187,12 @@ export function checkVideoImage(value: unknown, policy: VideoImagePolicy): Video
 }
 
 /** The checked source image, a URL fetched and checked too; null when the request has none. */
-export async function resolveVideoImage(value: unknown, policy: VideoImagePolicy, fetch: FetchImage, signal?: AbortSignal): Promise<VideoImage | null> {
+export async function resolveVideoImage(
+  value: unknown,
+  policy: VideoImagePolicy,
+  fetch: FetchImage,
+  signal?: AbortSignal,
+): Promise<VideoImage | null> {
   const checkedImage = checkVideoImage(value, policy);
   return checkedImage instanceof URL ? imageFromUrl(checkedImage, policy, fetch, signal) : checkedImage;
 }

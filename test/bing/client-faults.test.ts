@@ -125,7 +125,9 @@ describe('cancellation', () => {
   it('an AbortSignal ends a request in flight at once', async () => {
     const client = clients.make({ requestTimeoutMs: 5_000 });
     const controller = new AbortController();
-    const running = timed(client.createImage({ ...DALLE, prompt: 'a cat [sim:slow=3000] [sim:ms=0]' }, { signal: controller.signal }));
+    const running = timed(
+      client.createImage({ ...DALLE, prompt: 'a cat [sim:slow=3000] [sim:ms=0]' }, { signal: controller.signal }),
+    );
     while (sim.polls().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     const abortedAt = performance.now();
     controller.abort();
@@ -137,7 +139,9 @@ describe('cancellation', () => {
 
   it('an already aborted signal sends nothing', async () => {
     const client = clients.make();
-    const error = await client.createImage({ ...DALLE, prompt: 'a cat' }, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    const error = await client
+      .createImage({ ...DALLE, prompt: 'a cat' }, { signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'AbortError' });
     expect(sim.requests).toHaveLength(0);
   });
@@ -148,7 +152,11 @@ describe('connections', () => {
     const client = clients.make({ connections: 4 });
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        client.createImage({ model: i % 2 ? 'DALLE' : 'MAI1', aspect: 'SQUARE', prompt: `cat ${i} [sim:ms=${20 + (i % 7) * 15}]` }),
+        client.createImage({
+          model: i % 2 ? 'DALLE' : 'MAI1',
+          aspect: 'SQUARE',
+          prompt: `cat ${i} [sim:ms=${20 + (i % 7) * 15}]`,
+        }),
       ),
     );
     expect(results.every((r) => r.images.length >= 1)).toBe(true);

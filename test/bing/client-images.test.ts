@@ -38,7 +38,11 @@ describe('each model and aspect', () => {
         expect(result.revisedPrompt).toBeNull();
         expect(result.polls).toBe(sim.polls(job.id).length);
         for (const poll of sim.polls(job.id)) {
-          expect(poll.query).toMatchObject({ q: prompt, mdl: String(IMAGE_MODELS[model].mdl), ar: String(IMAGE_ASPECTS[aspect].ar) });
+          expect(poll.query).toMatchObject({
+            q: prompt,
+            mdl: String(IMAGE_MODELS[model].mdl),
+            ar: String(IMAGE_ASPECTS[aspect].ar),
+          });
         }
       }
     });
@@ -68,7 +72,10 @@ describe('each model and aspect', () => {
   it('GPT-4o streams partial output first: reported as partial, never taken as the result', async () => {
     const client = clients.make();
     const { events, watch, types } = recorder();
-    const result = await client.createImage({ prompt: 'a robot [sim:ms=400]', model: 'GPT4O', aspect: 'SQUARE' }, watch);
+    const result = await client.createImage(
+      { prompt: 'a robot [sim:ms=400]', model: 'GPT4O', aspect: 'SQUARE' },
+      watch,
+    );
     expect(types()).toContain('partial');
     expect(types().at(-1)).toBe('completed');
     expect(result.images).toEqual(resultImageNames(sim.jobs.get(result.requestId)!).map(bingImage));
@@ -79,14 +86,22 @@ describe('each model and aspect', () => {
 describe('submit answers', () => {
   it('falls back from rt=4 to rt=3 when the boost is refused', async () => {
     const client = clients.make();
-    const result = await client.createImage({ prompt: 'a boat [sim:noboost] [sim:ms=20]', model: 'DALLE', aspect: 'SQUARE' });
+    const result = await client.createImage({
+      prompt: 'a boat [sim:noboost] [sim:ms=20]',
+      model: 'DALLE',
+      aspect: 'SQUARE',
+    });
     expect(sim.submits().map((r) => r.query.rt)).toEqual(['4', '3']);
     expect(result.images).toHaveLength(4);
   });
 
   it('takes the id from a Location that carries &nfy=1', async () => {
     const client = clients.make();
-    const result = await client.createImage({ prompt: 'a boat [sim:nfy] [sim:ms=20]', model: 'MAI1', aspect: 'PORTRAIT' });
+    const result = await client.createImage({
+      prompt: 'a boat [sim:nfy] [sim:ms=20]',
+      model: 'MAI1',
+      aspect: 'PORTRAIT',
+    });
     expect(sim.jobs.has(result.requestId)).toBe(true);
     expect(result.images).toHaveLength(1);
   });
@@ -95,7 +110,9 @@ describe('submit answers', () => {
   for (const marker of blocked) {
     it(`[sim:${marker}] → PROMPT_REJECTED, one submit, no fallback`, async () => {
       const client = clients.make();
-      const error = await failure(client.createImage({ prompt: `a cat [sim:${marker}]`, model: 'DALLE', aspect: 'SQUARE' }));
+      const error = await failure(
+        client.createImage({ prompt: `a cat [sim:${marker}]`, model: 'DALLE', aspect: 'SQUARE' }),
+      );
       expect(error.code).toBe('PROMPT_REJECTED');
       expect(error.message).toMatch(/content policy/);
       expect(sim.submits()).toHaveLength(1);
@@ -112,7 +129,9 @@ describe('submit answers', () => {
   for (const [marker, code] of classified) {
     it(`[sim:${marker}] → ${code}`, async () => {
       const client = clients.make();
-      const error = await failure(client.createImage({ prompt: `a cat [sim:${marker}]`, model: 'GPT4O', aspect: 'SQUARE' }));
+      const error = await failure(
+        client.createImage({ prompt: `a cat [sim:${marker}]`, model: 'GPT4O', aspect: 'SQUARE' }),
+      );
       expect(error.code).toBe(code);
       if (code === 'RATE_LIMITED') expect(error.retryAfterSeconds).toBeGreaterThan(0);
       expect(sim.submits()).toHaveLength(1);
@@ -123,11 +142,15 @@ describe('submit answers', () => {
   it('[sim:review-after]: accepted, then held for review on the redirect page → PROMPT_REJECTED, never polled', async () => {
     const client = clients.make();
     const { events, watch, types } = recorder();
-    const error = await failure(client.createImage({ prompt: 'a cat [sim:review-after]', model: 'DALLE', aspect: 'SQUARE' }, watch));
+    const error = await failure(
+      client.createImage({ prompt: 'a cat [sim:review-after]', model: 'DALLE', aspect: 'SQUARE' }, watch),
+    );
     expect(error.code).toBe('PROMPT_REJECTED');
     expect(error.message).toMatch(/review/);
     const [job] = [...sim.jobs.values()];
-    expect(sim.requests.some((r) => r.method === 'GET' && r.path === '/images/create' && r.query.id === job!.id)).toBe(true);
+    expect(sim.requests.some((r) => r.method === 'GET' && r.path === '/images/create' && r.query.id === job!.id)).toBe(
+      true,
+    );
     expect(sim.polls()).toHaveLength(0);
     expect(types()).toEqual(['submitted', 'failed']);
     expect(events[0]).toMatchObject({ type: 'submitted', requestId: job!.id });
@@ -152,7 +175,9 @@ describe('submit answers', () => {
     expect(client.session()).toBe('expired');
     expect(types()).toEqual(['failed']);
     // The account is known to be signed out now: a second attempt is refused the same way, still without a submit.
-    expect((await failure(client.createImage({ prompt: 'a cat', model: 'DALLE', aspect: 'SQUARE' }))).code).toBe('AUTH');
+    expect((await failure(client.createImage({ prompt: 'a cat', model: 'DALLE', aspect: 'SQUARE' }))).code).toBe(
+      'AUTH',
+    );
     expect(sim.submits()).toHaveLength(0);
   });
 
@@ -173,7 +198,11 @@ describe('results', () => {
   it('normalises relative and origin URLs onto the configured origin', async () => {
     const client = clients.make();
     for (const style of ['relative', 'origin']) {
-      const result = await client.createImage({ prompt: `a cat [sim:urls=${style}] [sim:ms=20]`, model: 'DALLE', aspect: 'SQUARE' });
+      const result = await client.createImage({
+        prompt: `a cat [sim:urls=${style}] [sim:ms=20]`,
+        model: 'DALLE',
+        aspect: 'SQUARE',
+      });
       const names = resultImageNames(sim.jobs.get(result.requestId)!);
       expect(result.images).toEqual(names.map((name) => `${sim.url}/th/id/${name}?pid=ImgGn`));
     }
@@ -181,7 +210,11 @@ describe('results', () => {
 
   it('drops the noise (scripts, svg, placeholders, foreign and http hosts, duplicates), keeping order', async () => {
     const client = clients.make();
-    const result = await client.createImage({ prompt: 'a cat [sim:noise] [sim:ms=20]', model: 'DALLE', aspect: 'SQUARE' });
+    const result = await client.createImage({
+      prompt: 'a cat [sim:noise] [sim:ms=20]',
+      model: 'DALLE',
+      aspect: 'SQUARE',
+    });
     expect(result.images).toEqual(resultImageNames(sim.jobs.get(result.requestId)!).map(bingImage));
   });
 
@@ -198,7 +231,11 @@ describe('results', () => {
 
   it('waits through pending pages that are HTML instead of an empty body', async () => {
     const client = clients.make();
-    const result = await client.createImage({ prompt: 'a cat [sim:pending-html] [sim:ms=120]', model: 'DALLE', aspect: 'SQUARE' });
+    const result = await client.createImage({
+      prompt: 'a cat [sim:pending-html] [sim:ms=120]',
+      model: 'DALLE',
+      aspect: 'SQUARE',
+    });
     expect(result.images).toHaveLength(4);
     expect(result.polls).toBeGreaterThan(1);
   });
@@ -206,9 +243,15 @@ describe('results', () => {
   it('only placeholders → PROMPT_REJECTED; unsafe output → PROMPT_REJECTED; a JSON errorMessage → UPSTREAM with its text', async () => {
     const client = clients.make();
     const request = { model: 'DALLE', aspect: 'SQUARE' } as const;
-    expect((await failure(client.createImage({ ...request, prompt: 'a [sim:onlyplaceholders] [sim:ms=20]' }))).code).toBe('PROMPT_REJECTED');
-    expect((await failure(client.createImage({ ...request, prompt: 'a [sim:unsafe] [sim:ms=20]' }))).code).toBe('PROMPT_REJECTED');
-    const error = await failure(client.createImage({ ...request, prompt: 'a [sim:poll-error=The model is overloaded] [sim:ms=20]' }));
+    expect(
+      (await failure(client.createImage({ ...request, prompt: 'a [sim:onlyplaceholders] [sim:ms=20]' }))).code,
+    ).toBe('PROMPT_REJECTED');
+    expect((await failure(client.createImage({ ...request, prompt: 'a [sim:unsafe] [sim:ms=20]' }))).code).toBe(
+      'PROMPT_REJECTED',
+    );
+    const error = await failure(
+      client.createImage({ ...request, prompt: 'a [sim:poll-error=The model is overloaded] [sim:ms=20]' }),
+    );
     expect(error.code).toBe('UPSTREAM');
     expect(error.message).toContain('The model is overloaded');
   });
@@ -243,7 +286,10 @@ describe('resume, events and stats', () => {
   it('an unknown account cannot resume', async () => {
     const client = clients.make();
     const error = await failure(
-      client.waitForImage({ prompt: 'a', model: 'DALLE', aspect: 'SQUARE' }, { requestId: '1-abc', account: 'not-an-account', submittedAt: Date.now() }),
+      client.waitForImage(
+        { prompt: 'a', model: 'DALLE', aspect: 'SQUARE' },
+        { requestId: '1-abc', account: 'not-an-account', submittedAt: Date.now() },
+      ),
     );
     expect(error.code).toBe('AUTH');
   });
@@ -253,12 +299,20 @@ describe('resume, events and stats', () => {
     const { events, watch, types } = recorder();
     const result = await client.createImage({ prompt: 'a cat [sim:ms=100]', model: 'DALLE', aspect: 'SQUARE' }, watch);
     expect(types()[0]).toBe('submitted');
-    expect(events[0]).toMatchObject({ type: 'submitted', requestId: result.requestId, submittedAt: result.submittedAt });
+    expect(events[0]).toMatchObject({
+      type: 'submitted',
+      requestId: result.requestId,
+      submittedAt: result.submittedAt,
+    });
     expect(types().at(-1)).toBe('completed');
     const polls = events.filter((e) => e.type === 'poll');
     expect(polls.map((e) => e.type === 'poll' && e.attempt)).toEqual(polls.map((_, i) => i + 1));
     expect(polls).toHaveLength(result.polls);
-    expect(types().slice(1, -1).every((t) => t === 'poll')).toBe(true);
+    expect(
+      types()
+        .slice(1, -1)
+        .every((t) => t === 'poll'),
+    ).toBe(true);
     const times = events.map((e) => e.at);
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
@@ -266,7 +320,9 @@ describe('resume, events and stats', () => {
   it('reports failed last, with the error', async () => {
     const client = clients.make();
     const { events, watch, types } = recorder();
-    const error = await failure(client.createImage({ prompt: 'a [sim:poll-error=Nope] [sim:ms=20]', model: 'DALLE', aspect: 'SQUARE' }, watch));
+    const error = await failure(
+      client.createImage({ prompt: 'a [sim:poll-error=Nope] [sim:ms=20]', model: 'DALLE', aspect: 'SQUARE' }, watch),
+    );
     expect(types()[0]).toBe('submitted');
     expect(types().at(-1)).toBe('failed');
     expect(events.at(-1)).toMatchObject({ type: 'failed', error });

@@ -6,9 +6,9 @@ const SIM = 'http://127.0.0.1:40123';
 
 describe('normaliseImageUrl', () => {
   it('decodes entities, rewrites the CDN host and keeps only pid=ImgGn', () => {
-    expect(normaliseImageUrl('https://tse1.mm.bing.net/th/id/OIG4.abc?w=270&amp;h=270&amp;c=6&amp;pid=ImgGn', BING)).toBe(
-      'https://th.bing.com/th/id/OIG4.abc?pid=ImgGn',
-    );
+    expect(
+      normaliseImageUrl('https://tse1.mm.bing.net/th/id/OIG4.abc?w=270&amp;h=270&amp;c=6&amp;pid=ImgGn', BING),
+    ).toBe('https://th.bing.com/th/id/OIG4.abc?pid=ImgGn');
     expect(normaliseImageUrl('https://tse4.mm.bing.net/th/id/OIG3.abc?pid=ImgGn#frag', BING)).toBe(
       'https://th.bing.com/th/id/OIG3.abc?pid=ImgGn',
     );
@@ -83,7 +83,9 @@ describe('normaliseVideoUrl', () => {
   });
 
   it('accepts a URL on the configured origin (the simulator)', () => {
-    expect(normaliseVideoUrl(`${SIM}/videos/1-a.mp4?pid=videocreator`, SIM)).toBe(`${SIM}/videos/1-a.mp4?pid=videocreator`);
+    expect(normaliseVideoUrl(`${SIM}/videos/1-a.mp4?pid=videocreator`, SIM)).toBe(
+      `${SIM}/videos/1-a.mp4?pid=videocreator`,
+    );
   });
 
   it('refuses thumbnails, other hosts, http and URLs without pid=videocreator', () => {

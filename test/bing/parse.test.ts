@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BingError, type BingErrorCode } from '../../src/bing/errors.js';
-import {
-  classifyRejection,
-  classifySubmitPage,
-  parseImagePoll,
-  parseSessionPage,
-} from '../../src/bing/parse.js';
+import { classifyRejection, classifySubmitPage, parseImagePoll, parseSessionPage } from '../../src/bing/parse.js';
 
 const BING = 'https://www.bing.com';
 const PLACEHOLDERS = [
@@ -30,7 +25,9 @@ function page(body: string): string {
 
 function resultPage(images: string[], extra = ''): string {
   const items = images.map((src) => `<li><img class="image-row-img mimg" src="${src}"/></li>`).join('');
-  return page(`<style type="text/css">.x{}</style><div id="gir_async" class="gir_mmimg"${extra}><ul>${items}</ul></div>`);
+  return page(
+    `<style type="text/css">.x{}</style><div id="gir_async" class="gir_mmimg"${extra}><ul>${items}</ul></div>`,
+  );
 }
 
 describe('rejection markers', () => {
@@ -99,7 +96,10 @@ describe('session page', () => {
   });
 
   it('is signed out without the marker, and has no IG when the page carries none', () => {
-    expect(parseSessionPage(page('<a id="id_s" href="/fd/auth/signin">Sign in</a>'))).toEqual({ signedIn: false, ig: null });
+    expect(parseSessionPage(page('<a id="id_s" href="/fd/auth/signin">Sign in</a>'))).toEqual({
+      signedIn: false,
+      ig: null,
+    });
     expect(parseSessionPage(page('<span id="id_a">visible</span>')).signedIn).toBe(false);
   });
 });
@@ -141,18 +141,26 @@ describe('image poll: failures', () => {
   });
 
   it('a JSON errorMessage carrying a marker is classified by it', () => {
-    expect(thrown(() => parseImagePoll('{"errorMessage":"Unsafe image content detected"}', BING)).code).toBe('PROMPT_REJECTED');
+    expect(thrown(() => parseImagePoll('{"errorMessage":"Unsafe image content detected"}', BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
   });
 
   it('an upstream message is cleaned and bounded', () => {
-    const error = thrown(() => parseImagePoll(JSON.stringify({ errorMessage: `bad\u0000\n${'x'.repeat(2000)}` }), BING));
+    const error = thrown(() =>
+      parseImagePoll(JSON.stringify({ errorMessage: `bad\u0000\n${'x'.repeat(2000)}` }), BING),
+    );
     expect(error.message).not.toMatch(/[\u0000-\u001f]/);
     expect(error.message.length).toBeLessThan(400);
   });
 
   it('a rejection page at the output side is PROMPT_REJECTED', () => {
-    expect(thrown(() => parseImagePoll(page('<div>Unsafe image content detected</div>'), BING)).code).toBe('PROMPT_REJECTED');
-    expect(thrown(() => parseImagePoll(page('<div>This prompt has been blocked</div>'), BING)).code).toBe('PROMPT_REJECTED');
+    expect(thrown(() => parseImagePoll(page('<div>Unsafe image content detected</div>'), BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
+    expect(thrown(() => parseImagePoll(page('<div>This prompt has been blocked</div>'), BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
   });
 
   it('garbage is a retryable UPSTREAM error', () => {
@@ -187,7 +195,10 @@ describe('image poll: results', () => {
   });
 
   it('makes relative /th/id/ paths absolute on the Bing host, and sets pid=ImgGn whatever pid was', () => {
-    const state = parseImagePoll(resultPage(['/th/id/OIG1.xyz?w=270&amp;h=270&amp;pid=ImgGn', '/th/id/OIG1.uvw?pid=Other']), BING);
+    const state = parseImagePoll(
+      resultPage(['/th/id/OIG1.xyz?w=270&amp;h=270&amp;pid=ImgGn', '/th/id/OIG1.uvw?pid=Other']),
+      BING,
+    );
     expect(state.state === 'done' && state.images).toEqual([
       'https://www.bing.com/th/id/OIG1.xyz?pid=ImgGn',
       'https://www.bing.com/th/id/OIG1.uvw?pid=ImgGn',
@@ -195,7 +206,9 @@ describe('image poll: results', () => {
   });
 
   it('reads single-quoted src attributes', () => {
-    const html = page(`<div class="gir_mmimg"><img class='mimg' src='https://th.bing.com/th/id/OIG1.q?w=1&amp;pid=ImgGn'/></div>`);
+    const html = page(
+      `<div class="gir_mmimg"><img class='mimg' src='https://th.bing.com/th/id/OIG1.q?w=1&amp;pid=ImgGn'/></div>`,
+    );
     const state = parseImagePoll(html, BING);
     expect(state.state === 'done' && state.images).toEqual(['https://th.bing.com/th/id/OIG1.q?pid=ImgGn']);
   });
@@ -236,7 +249,10 @@ describe('image poll: results', () => {
 
   it('no usable image at all is an error, not a success with nothing', () => {
     const error = thrown(() =>
-      parseImagePoll(resultPage(['https://evil.example/th/id/OIG1.x?pid=ImgGn', 'http://www.bing.com/th/id/OIG1.y']), BING),
+      parseImagePoll(
+        resultPage(['https://evil.example/th/id/OIG1.x?pid=ImgGn', 'http://www.bing.com/th/id/OIG1.y']),
+        BING,
+      ),
     );
     expect(error.code).toBe('UPSTREAM');
     expect(error.retryable).toBe(false);
@@ -263,7 +279,9 @@ describe('image poll: revised prompt', () => {
   });
 
   it('comes from the alt of an image-row-img image, entities decoded', () => {
-    const html = page(`<div class="gir_mmimg"><img class="image-row-img mimg" src="/th/id/OIG4.a?pid=ImgGn" alt="${encoded}"/></div>`);
+    const html = page(
+      `<div class="gir_mmimg"><img class="image-row-img mimg" src="/th/id/OIG4.a?pid=ImgGn" alt="${encoded}"/></div>`,
+    );
     const state = parseImagePoll(html, BING);
     expect(state.state === 'done' && state.revisedPrompt).toBe(revised);
   });

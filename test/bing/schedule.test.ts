@@ -32,7 +32,9 @@ describe('LearnedSchedule before any observation', () => {
   });
 
   it('backs off in the tail, never beyond the maximum interval', () => {
-    const tail = [15_000, 16_000, 18_000, 25_000, 60_000, 600_000].map((elapsed) => schedule.nextDelay('DALLE', elapsed));
+    const tail = [15_000, 16_000, 18_000, 25_000, 60_000, 600_000].map((elapsed) =>
+      schedule.nextDelay('DALLE', elapsed),
+    );
     for (let i = 1; i < tail.length; i += 1) expect(tail[i]).toBeGreaterThanOrEqual(tail[i - 1]!);
     expect(tail[0]).toBeGreaterThan(1_000);
     expect(Math.max(...tail)).toBe(10_000);
@@ -50,7 +52,11 @@ describe('LearnedSchedule before any observation', () => {
   });
 
   it('takes expected ranges and intervals from its options', () => {
-    const custom = new LearnedSchedule({ intervalMs: 500, maxIntervalMs: 2_000, expected: { ...DEFAULT_EXPECTED, DALLE: { minMs: 0, maxMs: 1_000 } } });
+    const custom = new LearnedSchedule({
+      intervalMs: 500,
+      maxIntervalMs: 2_000,
+      expected: { ...DEFAULT_EXPECTED, DALLE: { minMs: 0, maxMs: 1_000 } },
+    });
     expect(custom.nextDelay('DALLE', 0)).toBe(500);
     expect(custom.nextDelay('DALLE', 60_000)).toBe(2_000);
     expect(custom.nextDelay('GPT4O', 0)).toBe(20_500);

@@ -40,9 +40,18 @@ const video = (prompt: string, options?: ClientOverrides): Run => ({
 
 /** Every error path of the client, and a few successes whose retries carry errors in their events. */
 const RUNS: Run[] = [
-  ...['blocked', 'blocked-icon', 'blocked-clarity', 'blocked-dq', 'review', 'review-after', 'language', 'quota', 'unavailable', 'home'].map(
-    (marker) => image(`a cat [sim:${marker}]`),
-  ),
+  ...[
+    'blocked',
+    'blocked-icon',
+    'blocked-clarity',
+    'blocked-dq',
+    'review',
+    'review-after',
+    'language',
+    'quota',
+    'unavailable',
+    'home',
+  ].map((marker) => image(`a cat [sim:${marker}]`)),
   image('a cat', { cookies: [EXPIRED_SECRET] }),
   image('a cat', { cookies: [] }),
   image('a cat [sim:onlyplaceholders] [sim:ms=0]'),
@@ -62,13 +71,20 @@ const RUNS: Run[] = [
     run: (client, onEvent) => {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
-      return client.createImage({ prompt: 'a cat [sim:never]', model: 'DALLE', aspect: 'SQUARE' }, { onEvent, signal: controller.signal });
+      return client.createImage(
+        { prompt: 'a cat [sim:never]', model: 'DALLE', aspect: 'SQUARE' },
+        { onEvent, signal: controller.signal },
+      );
     },
   },
   {
     name: 'resume with an unknown account',
     run: (client, onEvent) =>
-      client.waitForImage({ prompt: 'a', model: 'DALLE', aspect: 'SQUARE' }, { requestId: '1-x', account: 'nobody', submittedAt: Date.now() }, { onEvent }),
+      client.waitForImage(
+        { prompt: 'a', model: 'DALLE', aspect: 'SQUARE' },
+        { requestId: '1-x', account: 'nobody', submittedAt: Date.now() },
+        { onEvent },
+      ),
   },
   video('waves [sim:blocked]'),
   video('waves [sim:video-error=Render failed] [sim:ms=0]'),
@@ -108,7 +124,15 @@ describe('the cookie never leaks', () => {
 
     // The paths were really taken, with the secrets really on the wire.
     const codes = new Set(errors.map((e) => (e instanceof BingError ? e.code : (e as Error).name)));
-    for (const code of ['AUTH', 'PROMPT_REJECTED', 'UNSUPPORTED_LANGUAGE', 'RATE_LIMITED', 'UPSTREAM', 'TIMEOUT', 'AbortError']) {
+    for (const code of [
+      'AUTH',
+      'PROMPT_REJECTED',
+      'UNSUPPORTED_LANGUAGE',
+      'RATE_LIMITED',
+      'UPSTREAM',
+      'TIMEOUT',
+      'AbortError',
+    ]) {
       expect(codes, code).toContain(code);
     }
     expect(errors.length).toBeGreaterThanOrEqual(RUNS.length - 3);

@@ -37,13 +37,19 @@ describe('video poll: the earlier shapes', () => {
 
   it('"Pending" and "Still pending", in any case and with spaces around, are confirmed pending', () => {
     for (const message of ['Pending', 'Still pending', ' pending ', 'PENDING', 'still Pending  ', 'STILL   PENDING']) {
-      expect(parseVideoAnswer(JSON.stringify({ errorMessage: message }), BING)).toEqual({ state: 'pending', confirmed: true });
+      expect(parseVideoAnswer(JSON.stringify({ errorMessage: message }), BING)).toEqual({
+        state: 'pending',
+        confirmed: true,
+      });
     }
   });
 
   it('an empty body or a page without a result is unconfirmed pending', () => {
     expect(parseVideoAnswer('', BING)).toEqual({ state: 'pending', confirmed: false });
-    expect(parseVideoAnswer(page('<div id="vidcont" class="vid_cont"></div>'), BING)).toEqual({ state: 'pending', confirmed: false });
+    expect(parseVideoAnswer(page('<div id="vidcont" class="vid_cont"></div>'), BING)).toEqual({
+      state: 'pending',
+      confirmed: false,
+    });
   });
 
   it('completes with showContent, as a string or inside an object', () => {
@@ -54,16 +60,21 @@ describe('video poll: the earlier shapes', () => {
 
   it('completes with ourl, unescaping \\/, \\u0026 and entities', () => {
     const body = `<div class="vid_cont" ourl="https:\\/\\/th.bing.com\\/th\\/id\\/OVID.abc?mkt=en-US\\u0026pid=videocreator&amp;sig=1"></div>`;
-    expect(parseVideoAnswer(body, BING)).toEqual(done('https://th.bing.com/th/id/OVID.abc?mkt=en-US&pid=videocreator&sig=1'));
+    expect(parseVideoAnswer(body, BING)).toEqual(
+      done('https://th.bing.com/th/id/OVID.abc?mkt=en-US&pid=videocreator&sig=1'),
+    );
   });
 
   it('keeps \\u0026amp; as &amp; (entities are decoded once, never twice)', () => {
     const body = `<div ourl="https:\\/\\/th.bing.com\\/th\\/id\\/OVID.abc?pid=videocreator\\u0026amp;sig=1&amp;amp;x=2"></div>`;
-    expect(parseVideoAnswer(body, BING)).toEqual(done('https://th.bing.com/th/id/OVID.abc?pid=videocreator&amp;sig=1&amp;x=2'));
+    expect(parseVideoAnswer(body, BING)).toEqual(
+      done('https://th.bing.com/th/id/OVID.abc?pid=videocreator&amp;sig=1&amp;x=2'),
+    );
   });
 
   it('reads ourl inside a JSON string (escaped quotes) and entity-quoted ourl', () => {
-    const json = '{"html":"<div ourl=\\"https:\\/\\/th.bing.com\\/th\\/id\\/OVID.abc?pid=videocreator\\u0026sig=1\\"></div>"}';
+    const json =
+      '{"html":"<div ourl=\\"https:\\/\\/th.bing.com\\/th\\/id\\/OVID.abc?pid=videocreator\\u0026sig=1\\"></div>"}';
     expect(parseVideoAnswer(json, BING)).toEqual(done(`${url}&sig=1`));
     expect(parseVideoAnswer(`<div data-x="ourl=&quot;${url}&quot;"></div>`, BING)).toEqual(done(url));
   });
@@ -94,7 +105,10 @@ describe('video poll: the earlier shapes', () => {
       ...['w', 'h', 'c', 'rs', 'qlt', 'o'].map((p) => `https://th.bing.com/th/id/OVID.abc?pid=videocreator&${p}=1`),
     ];
     for (const bad of refused) {
-      expect(parseVideoAnswer(JSON.stringify({ showContent: bad }), BING), bad).toEqual({ state: 'pending', confirmed: false });
+      expect(parseVideoAnswer(JSON.stringify({ showContent: bad }), BING), bad).toEqual({
+        state: 'pending',
+        confirmed: false,
+      });
       expect(parseVideoAnswer(`<div ourl="${bad}"></div>`, BING), bad).toEqual({ state: 'pending', confirmed: false });
     }
   });
@@ -112,8 +126,12 @@ describe('video poll: the earlier shapes', () => {
   });
 
   it('rejection markers fail as PROMPT_REJECTED', () => {
-    expect(thrown(() => parseVideoAnswer(page('<div>This prompt has been blocked.</div>'), BING)).code).toBe('PROMPT_REJECTED');
-    expect(thrown(() => parseVideoAnswer('{"errorMessage":"This prompt is being reviewed"}', BING)).code).toBe('PROMPT_REJECTED');
+    expect(thrown(() => parseVideoAnswer(page('<div>This prompt has been blocked.</div>'), BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
+    expect(thrown(() => parseVideoAnswer('{"errorMessage":"This prompt is being reviewed"}', BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
   });
 
   it('garbage is a retryable UPSTREAM error', () => {
@@ -142,8 +160,17 @@ describe('video poll: Pending next to showContent', () => {
 describe('video poll: JSON value[]', () => {
   it('takes contentUrl with width, height and the duration in each written form', () => {
     const url = 'https://th.bing.com/videos/4-abc.mp4?mkt=en-US';
-    for (const [duration, seconds] of [['PT8S', 8], ['PT12S', 12], ['PT1M2.5S', 62.5], [8, 8], ['0:08', 8], ['12', 12]] as const) {
-      const body = JSON.stringify({ value: [{ contentUrl: url, width: 1280, height: '720', encodingFormat: 'mp4', duration }] });
+    for (const [duration, seconds] of [
+      ['PT8S', 8],
+      ['PT12S', 12],
+      ['PT1M2.5S', 62.5],
+      [8, 8],
+      ['0:08', 8],
+      ['12', 12],
+    ] as const) {
+      const body = JSON.stringify({
+        value: [{ contentUrl: url, width: 1280, height: '720', encodingFormat: 'mp4', duration }],
+      });
       expect(parseVideoAnswer(body, BING)).toEqual(done(url, { width: 1280, height: 720, durationSeconds: seconds }));
     }
   });
@@ -164,16 +191,21 @@ describe('video poll: JSON value[]', () => {
   it('needs an mp4 (by path or encodingFormat) when pid=videocreator is absent', () => {
     const notVideo = JSON.stringify({ value: [{ contentUrl: 'https://th.bing.com/th/id/OIG1.abc' }] });
     expect(parseVideoAnswer(notVideo, BING)).toEqual({ state: 'pending', confirmed: false });
-    const byFormat = JSON.stringify({ value: [{ contentUrl: 'https://th.bing.com/th/id/OVID.abc', encodingFormat: 'video/mp4' }] });
+    const byFormat = JSON.stringify({
+      value: [{ contentUrl: 'https://th.bing.com/th/id/OVID.abc', encodingFormat: 'video/mp4' }],
+    });
     expect(parseVideoAnswer(byFormat, BING)).toEqual(done('https://th.bing.com/th/id/OVID.abc'));
   });
 
   it('reads a bare array and a value[] inside showContent', () => {
     const url = 'https://th.bing.com/videos/4-abc.mp4';
     expect(parseVideoAnswer(JSON.stringify([{ contentUrl: url }]), BING)).toEqual(done(url));
-    expect(parseVideoAnswer(JSON.stringify({ showContent: JSON.stringify({ value: [{ contentUrl: url, width: 720 }] }) }), BING)).toEqual(
-      done(url, { width: 720 }),
-    );
+    expect(
+      parseVideoAnswer(
+        JSON.stringify({ showContent: JSON.stringify({ value: [{ contentUrl: url, width: 720 }] }) }),
+        BING,
+      ),
+    ).toEqual(done(url, { width: 720 }));
   });
 });
 
@@ -184,7 +216,10 @@ describe('video poll: HTML cards and the detail call', () => {
         `<div class="card"><a class='c' href='/images/create/detail?view=detailV2&amp;id=4-x&amp;ImageId=OIGV.2&amp;skey=s%2Fk&amp;datatype=video'>v</a></div>`,
     );
     expect(parseVideoAnswer(cards, BING)).toEqual({ state: 'detail', imageId: 'OIGV.2', skey: 's/k' });
-    expect(videoCard('<a href="/x?view=detailv2&datatype=video&mediaId=M1">v</a>', BING)).toEqual({ imageId: 'M1', skey: null });
+    expect(videoCard('<a href="/x?view=detailv2&datatype=video&mediaId=M1">v</a>', BING)).toEqual({
+      imageId: 'M1',
+      skey: null,
+    });
   });
 
   it('a card without an image id is no card', () => {
@@ -193,7 +228,12 @@ describe('video poll: HTML cards and the detail call', () => {
 
   it('the detail answer gives value[0].contentUrl, or a named failure', () => {
     const url = 'https://th.bing.com/videos/4-abc.mp4';
-    expect(parseVideoDetail(JSON.stringify({ value: [{ contentUrl: url, width: 720, height: 1280, duration: 'PT8S' }] }), BING)).toEqual({
+    expect(
+      parseVideoDetail(
+        JSON.stringify({ value: [{ contentUrl: url, width: 720, height: 1280, duration: 'PT8S' }] }),
+        BING,
+      ),
+    ).toEqual({
       url,
       width: 720,
       height: 1280,
@@ -253,7 +293,9 @@ describe('video pages', () => {
 
   it('finds a request id in a 200 body: og:url or a link, video or image ids only', () => {
     const id = `4-${'a'.repeat(32)}`;
-    expect(requestIdInBody(`<meta property="og:url" content="https://www.bing.com/images/create?q=x&amp;id=${id}"/>`)).toBe(id);
+    expect(
+      requestIdInBody(`<meta property="og:url" content="https://www.bing.com/images/create?q=x&amp;id=${id}"/>`),
+    ).toBe(id);
     expect(requestIdInBody(`<meta content="https://www.bing.com/images/create?id=${id}" property="og:url">`)).toBe(id);
     expect(requestIdInBody(`<a href="/images/create?ctype=video&id=${id}">v</a>`)).toBe(id);
     expect(requestIdInBody('<a href="/images/create?id=2-zzz">v</a>')).toBeNull();

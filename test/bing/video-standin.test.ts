@@ -44,7 +44,11 @@ function answer(req: IncomingMessage, res: ServerResponse, url: URL): void {
   } else if (req.method === 'POST' && p === '/images/create/ai-video-generator') {
     // Only the repeat, with the warm-up's IG and IID, is taken; and it is answered with a 200, the id in og:url.
     if (q.get('IG') !== IG || q.get('IID') !== IID) page(res, '<div>Video Creator</div>');
-    else page(res, `<meta content="https://www.bing.com/images/create/ai-video-generator?id=${ID}&amp;FORM=GUH2CR" property="og:url" />`);
+    else
+      page(
+        res,
+        `<meta content="https://www.bing.com/images/create/ai-video-generator?id=${ID}&amp;FORM=GUH2CR" property="og:url" />`,
+      );
   } else if (req.method === 'GET' && p === `/images/create/ai-video-generator/async/results/${ID}`) {
     const next = pollAnswers[Math.min(polls, pollAnswers.length - 1)];
     polls += 1;
@@ -52,7 +56,14 @@ function answer(req: IncomingMessage, res: ServerResponse, url: URL): void {
   } else if (req.method === 'GET' && p === `/images/create/detail/async/${ID}`) {
     if (q.get('imageId') !== 'vid_77' || q.get('skey') !== 'S-1') res.writeHead(400).end('{}');
     else {
-      const value = [{ contentUrl: 'https://th.bing.com/vids/4-ab.mp4?mkt=en-GB', width: '1080', height: '1920', duration: '0:00:08' }];
+      const value = [
+        {
+          contentUrl: 'https://th.bing.com/vids/4-ab.mp4?mkt=en-GB',
+          width: '1080',
+          height: '1920',
+          duration: '0:00:08',
+        },
+      ];
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value }));
     }
   } else {

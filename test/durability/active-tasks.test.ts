@@ -25,7 +25,11 @@ it('counts processing tasks, and stops counting them once they finish', async ()
   const quick = await createVideo(url, 'a short wait [sim:ms=400]');
   expect(await both()).toEqual([3, 3]);
 
-  await until(async () => ((await readTask(url, quick)).status === 'COMPLETED' ? true : undefined), 5_000, 'the short video');
+  await until(
+    async () => ((await readTask(url, quick)).status === 'COMPLETED' ? true : undefined),
+    5_000,
+    'the short video',
+  );
   expect(await both()).toEqual([2, 2]);
 
   const refused = await gql(url, 'mutation { createVideo(input: { query: "no [sim:blocked]" }) { __typename } }');

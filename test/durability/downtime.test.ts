@@ -27,10 +27,19 @@ it('fails what cannot be resumed, without a submit or a poll', async () => {
   data = tempDir('durable-downtime-');
   const store = SqliteTaskStore.open(path.join(data.dir, 'tasks.sqlite'));
   const account = accountId(TEST_COOKIE);
-  await store.insert(savedTask({ id: 'past-deadline', bingRequestId: '1-0123456789abcdef0123456789abcdef', account, deadlineAt: Date.now() - 1_000 }));
+  await store.insert(
+    savedTask({
+      id: 'past-deadline',
+      bingRequestId: '1-0123456789abcdef0123456789abcdef',
+      account,
+      deadlineAt: Date.now() - 1_000,
+    }),
+  );
   await store.insert(savedTask({ id: 'never-accepted' }));
   await store.insert(savedTask({ id: 'queued', kind: 'IMAGE', model: 'DALLE', aspect: 'SQUARE', status: 'QUEUED' }));
-  await store.insert(savedTask({ id: 'other-account', bingRequestId: '1-fedcba9876543210fedcba9876543210', account: 'not-configured' }));
+  await store.insert(
+    savedTask({ id: 'other-account', bingRequestId: '1-fedcba9876543210fedcba9876543210', account: 'not-configured' }),
+  );
   await store.close();
 
   stack = await startStack({ env: { TASK_STORE: 'sqlite', DATA_DIR: data.dir } });

@@ -109,7 +109,11 @@ it('SIGTERM closes subscriptions with 1001, answers a waiting mutation, exits 0,
 
   const second = await spawnServer(env);
   for (const task of left) {
-    await until(async () => ((await readTask(second.url, task.id)).status === 'COMPLETED' ? true : undefined), 10_000, `the resumed ${task.kind}`);
+    await until(
+      async () => ((await readTask(second.url, task.id)).status === 'COMPLETED' ? true : undefined),
+      10_000,
+      `the resumed ${task.kind}`,
+    );
   }
   expect(sim.submits()).toHaveLength(2);
 });

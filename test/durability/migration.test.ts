@@ -26,12 +26,24 @@ it('migrates a version-1 file at start, serves its tasks and recovers its unfini
     `INSERT INTO tasks (id, kind, prompt, aspect, status, video, created_at, updated_at, completed_at, deadline_at)
      VALUES (?, 'VIDEO', ?, 'PORTRAIT', ?, ?, ?, ?, ?, ?)`,
   );
-  insert.run('done-v1', 'an old video', 'COMPLETED', 'https://example.test/v.mp4', now - 5_000, now - 4_000, now - 4_000, now + 60_000);
+  insert.run(
+    'done-v1',
+    'an old video',
+    'COMPLETED',
+    'https://example.test/v.mp4',
+    now - 5_000,
+    now - 4_000,
+    now - 4_000,
+    now + 60_000,
+  );
   insert.run('cut-v1', 'an unfinished video', 'PROCESSING', null, now - 5_000, now - 5_000, null, now + 60_000);
   old.close();
 
   stack = await startStack({ env: { TASK_STORE: 'sqlite', DATA_DIR: data.dir } });
-  expect(await readTask(stack.url, 'done-v1')).toMatchObject({ status: 'COMPLETED', video: 'https://example.test/v.mp4' });
+  expect(await readTask(stack.url, 'done-v1')).toMatchObject({
+    status: 'COMPLETED',
+    video: 'https://example.test/v.mp4',
+  });
   expect(await readTask(stack.url, 'cut-v1')).toMatchObject({ status: 'FAILED', errorCode: 'UPSTREAM' });
   expect(stack.sim.submits()).toHaveLength(0);
   await stack.close();

@@ -37,7 +37,11 @@ const running = new Set<ChildProcess>();
  * The environment of a server on `dataDir` against the simulator at `bingOrigin`: SQLite store, schedule
  * scaled by 0.01 with a 100 ms poll interval throughout, info logs.
  */
-export function serverEnv(bingOrigin: string, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+export function serverEnv(
+  bingOrigin: string,
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -76,7 +80,10 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   let partial = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   const listening = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within ${START_TIMEOUT_MS} ms:\n${err}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the server did not start within ${START_TIMEOUT_MS} ms:\n${err}`)),
+      START_TIMEOUT_MS,
+    );
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
@@ -127,10 +134,11 @@ function parseLine(line: string): Record<string, unknown> {
 /** SIGKILLs every server this file started that is still running: for afterEach, pass or fail. */
 export async function killServers(): Promise<void> {
   const exits = [...running].map(
-    (child) => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    }),
+    (child) =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
   );
   await within(Promise.all(exits), 5_000, 'a server survived SIGKILL');
 }

@@ -30,7 +30,9 @@ async function start(env: Record<string, string>): Promise<Stack> {
 }
 
 async function status(url: string, id: string): Promise<string | null> {
-  const result = await gql<{ task: { status: string } | null }>(url, 'query ($id: ID!) { task(id: $id) { status } }', { id });
+  const result = await gql<{ task: { status: string } | null }>(url, 'query ($id: ID!) { task(id: $id) { status } }', {
+    id,
+  });
   if (result.errors) throw new Error(JSON.stringify(result.errors));
   return result.data?.task?.status ?? null;
 }
@@ -77,7 +79,11 @@ it('sweeps on its own every TASK_SWEEP_INTERVAL', async () => {
   const processing = await createVideo(url, 'a glacier [sim:never]');
   const old = await finishedVideo(url, 'an old photo');
 
-  await until(async () => ((await status(url, old)) === null ? true : undefined), 5_000, 'the expired task to be swept');
+  await until(
+    async () => ((await status(url, old)) === null ? true : undefined),
+    5_000,
+    'the expired task to be swept',
+  );
   const fresh = await finishedVideo(url, 'a new photo');
   expect(await status(url, fresh)).toBe('COMPLETED');
   // The processing task is past the TTL too, and never swept.
@@ -112,7 +118,9 @@ it('logs a sweep the store fails, keeps serving, and sweeps again on the next in
   data = tempDir('durable-sweep-');
   const store = SqliteTaskStore.open(path.join(data.dir, 'tasks.sqlite'));
   const old = Date.now() - DAY_MS;
-  await store.insert(savedTask({ id: 'old', status: 'COMPLETED', createdAt: old, updatedAt: old, completedAt: old, deadlineAt: old }));
+  await store.insert(
+    savedTask({ id: 'old', status: 'COMPLETED', createdAt: old, updatedAt: old, completedAt: old, deadlineAt: old }),
+  );
   // The store refuses sweeps as SQLite does when another process holds the write lock too long.
   let locked = true;
   const deleteFinishedBefore = store.deleteFinishedBefore.bind(store);
@@ -123,7 +131,12 @@ it('logs a sweep the store fails, keeps serving, and sweeps again on the next in
   stack = await startStack({ env: { TASK_TTL: '1h', TASK_SWEEP_INTERVAL: '50ms' }, app: { store } });
   const { url } = stack;
 
-  await until(() => (stack!.logs.filter((line) => line.includes('sweeping finished tasks failed')).length >= 2 ? true : undefined), 3_000, 'failed sweeps');
+  await until(
+    () =>
+      stack!.logs.filter((line) => line.includes('sweeping finished tasks failed')).length >= 2 ? true : undefined,
+    3_000,
+    'failed sweeps',
+  );
   expect(await status(url, 'old')).toBe('COMPLETED');
   locked = false;
   await until(async () => ((await status(url, 'old')) === null ? true : undefined), 3_000, 'a sweep after the lock');

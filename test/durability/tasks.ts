@@ -49,7 +49,8 @@ export async function restCreateVideo(url: string, prompt: string): Promise<stri
     body: JSON.stringify({ query: prompt }),
   });
   const body = (await response.json()) as { data?: { taskId?: string } };
-  if (response.status !== 200 || !body.data?.taskId) throw new Error(`POST /create/video: ${response.status} ${JSON.stringify(body)}`);
+  if (response.status !== 200 || !body.data?.taskId)
+    throw new Error(`POST /create/video: ${response.status} ${JSON.stringify(body)}`);
   return body.data.taskId;
 }
 

@@ -17,7 +17,8 @@ const CREATE_IMAGE = /* GraphQL */ `
     }
   }
 `;
-const CREATE_VIDEO = 'mutation CreateVideo($q: String!) { createVideo(input: { query: $q }) { __typename ... on VideoTask { id status } } }';
+const CREATE_VIDEO =
+  'mutation CreateVideo($q: String!) { createVideo(input: { query: $q }) { __typename ... on VideoTask { id status } } }';
 const VIDEO_UPDATES = 'subscription VideoUpdates($id: ID!) { videoTaskUpdated(id: $id) { id status video } }';
 
 interface VideoUpdate {
@@ -30,7 +31,11 @@ describe('the clients people use', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    ws = createClient({ url: `${stack.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    ws = createClient({
+      url: `${stack.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
   });
   afterAll(async () => {
     await ws.dispose();
@@ -49,25 +54,39 @@ describe('the clients people use', () => {
     const apollo = new ApolloClient({
       link,
       cache: new InMemoryCache({
-        possibleTypes: { CreateImageResult: ['ImageGeneration', 'PromptRejectedError'], Error: ['PromptRejectedError'] },
+        possibleTypes: {
+          CreateImageResult: ['ImageGeneration', 'PromptRejectedError'],
+          Error: ['PromptRejectedError'],
+        },
       }),
     });
     try {
-      const options = await apollo.query<{ options: { models: Array<{ id: string; value: number }> } }>({ query: apolloGql(OPTIONS) });
+      const options = await apollo.query<{ options: { models: Array<{ id: string; value: number }> } }>({
+        query: apolloGql(OPTIONS),
+      });
       expect(options.data?.options.models.map((m) => [m.id, m.value])).toEqual([
         ['DALLE', 0],
         ['GPT4O', 1],
         ['MAI1', 4],
       ]);
 
-      const image = await apollo.mutate<{ createImage: { __typename: string; images: Array<{ url: string }>; model: string; aspect: string } }>({
+      const image = await apollo.mutate<{
+        createImage: { __typename: string; images: Array<{ url: string }>; model: string; aspect: string };
+      }>({
         mutation: apolloGql(CREATE_IMAGE),
         variables: { input: { query: 'a red fox [sim:ms=50]', model: 'MAI1', aspect: 'PORTRAIT' } },
       });
-      expect(image.data?.createImage).toMatchObject({ __typename: 'ImageGeneration', model: 'MAI1', aspect: 'PORTRAIT' });
+      expect(image.data?.createImage).toMatchObject({
+        __typename: 'ImageGeneration',
+        model: 'MAI1',
+        aspect: 'PORTRAIT',
+      });
       expect(image.data?.createImage.images).toHaveLength(1);
 
-      const video = await apollo.mutate<{ createVideo: { id: string } }>({ mutation: apolloGql(CREATE_VIDEO), variables: { q: 'a river [sim:ms=300]' } });
+      const video = await apollo.mutate<{ createVideo: { id: string } }>({
+        mutation: apolloGql(CREATE_VIDEO),
+        variables: { q: 'a river [sim:ms=300]' },
+      });
       const id = video.data?.createVideo.id;
       expect(id).toBeTruthy();
       const statuses = await new Promise<string[]>((resolve, reject) => {
@@ -109,7 +128,9 @@ describe('the clients people use', () => {
       { id: 'PORTRAIT', value: 3, ratio: '4:7' },
     ]);
 
-    const image = await urql.mutation(urqlGql(CREATE_IMAGE), { input: { query: 'a blue whale [sim:ms=50]', model: 'DALLE' } }).toPromise();
+    const image = await urql
+      .mutation(urqlGql(CREATE_IMAGE), { input: { query: 'a blue whale [sim:ms=50]', model: 'DALLE' } })
+      .toPromise();
     expect(image.error).toBeUndefined();
     const generation = (image.data as { createImage: { __typename: string; images: unknown[] } }).createImage;
     expect(generation.__typename).toBe('ImageGeneration');

@@ -64,7 +64,10 @@ describe('expected failures are union members', () => {
   });
 
   it('gives UpstreamError when polls keep failing', async () => {
-    expect(await image(stack, 'x [sim:ms=10] [sim:garbage]')).toMatchObject({ __typename: 'UpstreamError', code: 'UPSTREAM' });
+    expect(await image(stack, 'x [sim:ms=10] [sim:garbage]')).toMatchObject({
+      __typename: 'UpstreamError',
+      code: 'UPSTREAM',
+    });
   });
 
   it('gives TimeoutError past the deadline', async () => {
@@ -99,7 +102,10 @@ describe('an expired cookie', () => {
     expect(await image(stack, 'a cat')).toMatchObject({ __typename: 'AuthError', code: 'AUTH' });
     expect(await video(stack, 'a cat')).toMatchObject({ __typename: 'AuthError', code: 'AUTH' });
     expect(stack.sim.submits()).toHaveLength(0);
-    const health = await gql<{ health: { session: string; cookieSet: boolean } }>(stack.url, '{ health { session cookieSet } }');
+    const health = await gql<{ health: { session: string; cookieSet: boolean } }>(
+      stack.url,
+      '{ health { session cookieSet } }',
+    );
     expect(health.data?.health).toEqual({ session: 'EXPIRED', cookieSet: true });
   });
 });

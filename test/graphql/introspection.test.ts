@@ -23,7 +23,7 @@ beforeAll(() => {
       videoDeadlineMs: 1_000,
       videoStandardDeadlineMs: 1_000,
       videoImage: { maxBytes: 1024, fetch: 'bing', origin: 'http://127.0.0.1:9', fetchTimeoutMs: 1_000 },
-  fetchImage: async () => ({ outcome: 'unreachable' }),
+      fetchImage: async () => ({ outcome: 'unreachable' }),
       maxPromptLength: 100,
       ttlMs: 1_000,
       maxTasks: 10,
@@ -74,7 +74,9 @@ describe('introspection', () => {
     expect((await post(chain(INTROSPECTION_MAX_DEPTH - 3))).errors).toBeUndefined();
     const refused = await post(chain(INTROSPECTION_MAX_DEPTH + 10));
     expect(refused.data).toBeUndefined();
-    expect(refused.errors?.[0]?.message).toBe(`Introspection nested ${INTROSPECTION_MAX_DEPTH + 13} levels deep; the limit is ${INTROSPECTION_MAX_DEPTH}.`);
+    expect(refused.errors?.[0]?.message).toBe(
+      `Introspection nested ${INTROSPECTION_MAX_DEPTH + 13} levels deep; the limit is ${INTROSPECTION_MAX_DEPTH}.`,
+    );
   });
 
   it('follows fragments, and a fragment used twice counts once per path', async () => {

@@ -19,7 +19,10 @@ describe('subscriptions over SSE', () => {
     const response = await fetch(`${stack.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ query: 'subscription ($id: ID!) { videoTaskUpdated(id: $id) { status video aspect } }', variables: { id } }),
+      body: JSON.stringify({
+        query: 'subscription ($id: ID!) { videoTaskUpdated(id: $id) { status video aspect } }',
+        variables: { id },
+      }),
       signal: AbortSignal.timeout(10_000),
     });
     expect(response.status).toBe(200);
@@ -30,7 +33,10 @@ describe('subscriptions over SSE', () => {
       .filter((line) => line.startsWith('data:'))
       .map((line) => line.slice(5).trim())
       .filter((data) => data.startsWith('{'))
-      .map((data) => JSON.parse(data) as { data?: { videoTaskUpdated: { status: string; video: string | null; aspect: string } } });
+      .map(
+        (data) =>
+          JSON.parse(data) as { data?: { videoTaskUpdated: { status: string; video: string | null; aspect: string } } },
+      );
     const updates = events.map((event) => event.data?.videoTaskUpdated).filter(Boolean);
     expect(updates[0]?.status).toBe('PROCESSING');
     expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', aspect: 'LANDSCAPE' });

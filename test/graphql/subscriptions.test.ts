@@ -15,7 +15,11 @@ interface Update {
 }
 
 /** Collects every message of one subscription until it completes or errors. */
-function collect(client: Client, query: string, variables: Record<string, unknown>): Promise<{ results: Update[]; error?: unknown }> {
+function collect(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{ results: Update[]; error?: unknown }> {
   return new Promise((resolve) => {
     const results: Update[] = [];
     client.subscribe<Update['data']>(
@@ -46,7 +50,11 @@ describe('videoTaskUpdated over graphql-ws', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    client = createClient({ url: `${stack.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    client = createClient({
+      url: `${stack.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
   });
   afterAll(async () => {
     await client.dispose();
@@ -68,7 +76,13 @@ describe('videoTaskUpdated over graphql-ws', () => {
 
   it('gives a late subscriber the current state first, then completes', async () => {
     const id = await createVideo(stack.url, 'a quiet harbour [sim:ms=50]');
-    await expect.poll(async () => (await gql<{ task: { status: string } }>(stack.url, `{ task(id: "${id}") { status } }`)).data?.task.status, { timeout: 5000 }).toBe('COMPLETED');
+    await expect
+      .poll(
+        async () =>
+          (await gql<{ task: { status: string } }>(stack.url, `{ task(id: "${id}") { status } }`)).data?.task.status,
+        { timeout: 5000 },
+      )
+      .toBe('COMPLETED');
     const { results, error } = await collect(client, VIDEO_UPDATES, { id });
     expect(error).toBeUndefined();
     expect(results).toHaveLength(1);
@@ -78,7 +92,9 @@ describe('videoTaskUpdated over graphql-ws', () => {
   it('reports a failed video as FAILED with its message and code', async () => {
     const id = await createVideo(stack.url, 'a storm [sim:ms=100] [sim:video-error=Something broke upstream]');
     const { results } = await collect(client, VIDEO_UPDATES, { id });
-    const last = results.at(-1)?.data?.videoTaskUpdated as { status: string; error: string; errorCode: string } | undefined;
+    const last = results.at(-1)?.data?.videoTaskUpdated as
+      | { status: string; error: string; errorCode: string }
+      | undefined;
     expect(last?.status).toBe('FAILED');
     expect(last?.errorCode).toBe('UPSTREAM');
     expect(last?.error).toContain('Something broke upstream');
@@ -92,7 +108,11 @@ describe('videoTaskUpdated over graphql-ws', () => {
 
   it('follows any task with taskUpdated', async () => {
     const id = await createVideo(stack.url, 'a kite [sim:ms=200]');
-    const { results } = await collect(client, 'subscription ($id: ID!) { taskUpdated(id: $id) { __typename id status } }', { id });
+    const { results } = await collect(
+      client,
+      'subscription ($id: ID!) { taskUpdated(id: $id) { __typename id status } }',
+      { id },
+    );
     const last = results.at(-1)?.data as unknown as { taskUpdated: { __typename: string; status: string } };
     expect(last.taskUpdated).toMatchObject({ __typename: 'VideoTask', status: 'COMPLETED' });
   });

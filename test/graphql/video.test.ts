@@ -7,7 +7,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { gql, startStack, type Stack } from '../support/stack.js';
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a3c5e1b10000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a3c5e1b10000000049454e44ae426082',
+  'hex',
+);
 
 const CREATE = /* GraphQL */ `
   mutation ($input: CreateVideoInput!) {
@@ -22,7 +25,16 @@ const CREATE = /* GraphQL */ `
 `;
 const FIELDS = 'id status mode video width height durationSeconds';
 
-type Created = { __typename: string; id?: string; status?: string; mode?: string; code?: string; message?: string; field?: string; retryAfterSeconds?: number };
+type Created = {
+  __typename: string;
+  id?: string;
+  status?: string;
+  mode?: string;
+  code?: string;
+  message?: string;
+  field?: string;
+  retryAfterSeconds?: number;
+};
 
 let stack: Stack;
 let ws: Client;
@@ -48,7 +60,14 @@ async function createVideo(input: Record<string, unknown>): Promise<Created> {
 function collect(query: string, variables: Record<string, unknown>): Promise<Array<Record<string, any>>> {
   return new Promise((resolve, reject) => {
     const results: Array<Record<string, any>> = [];
-    ws.subscribe({ query, variables }, { next: (value) => results.push(value.data as Record<string, any>), error: reject, complete: () => resolve(results) });
+    ws.subscribe(
+      { query, variables },
+      {
+        next: (value) => results.push(value.data as Record<string, any>),
+        error: reject,
+        complete: () => resolve(results),
+      },
+    );
   });
 }
 
@@ -68,17 +87,21 @@ describe('createVideo', () => {
     expect(refused.retryAfterSeconds).toBeGreaterThan(0);
     const fallback = await createVideo({ query: 'waves [sim:ms=0]' });
     expect(fallback.mode).toBe('STANDARD');
-    const health = await gql<{ health: { videoAccounts: Array<{ account: string; fastCreationsLeft: number | null }> } }>(
-      stack.url,
-      '{ health { videoAccounts { account fastCreationsLeft } } }',
-    );
-    expect(health.data?.health.videoAccounts).toEqual([{ account: expect.stringMatching(/^[0-9a-f]{12}$/), fastCreationsLeft: 0 }]);
+    const health = await gql<{
+      health: { videoAccounts: Array<{ account: string; fastCreationsLeft: number | null }> };
+    }>(stack.url, '{ health { videoAccounts { account fastCreationsLeft } } }');
+    expect(health.data?.health.videoAccounts).toEqual([
+      { account: expect.stringMatching(/^[0-9a-f]{12}$/), fastCreationsLeft: 0 },
+    ]);
   });
 
   it('animates an image given as base64 or as a URL', async () => {
     const inline = await createVideo({ query: 'move [sim:ms=0]', image: { base64: PNG.toString('base64') } });
     expect(inline.__typename).toBe('VideoTask');
-    const byUrl = await createVideo({ query: 'move [sim:ms=0]', image: { url: `${stack.sim.url}/th/id/OIG1.still?pid=ImgGn` } });
+    const byUrl = await createVideo({
+      query: 'move [sim:ms=0]',
+      image: { url: `${stack.sim.url}/th/id/OIG1.still?pid=ImgGn` },
+    });
     expect(byUrl.__typename).toBe('VideoTask');
     expect(stack.sim.video.uploads.size).toBe(2);
   });
@@ -90,7 +113,11 @@ describe('createVideo', () => {
       [{ query: 'x', image: { url: 'https://example.com/a.png' } }, 'image.url'],
       [{ query: 'x', image: {} }, 'image'],
     ] as const) {
-      expect(await createVideo(input)).toMatchObject({ __typename: 'InvalidRequestError', code: 'INVALID_REQUEST', field });
+      expect(await createVideo(input)).toMatchObject({
+        __typename: 'InvalidRequestError',
+        code: 'INVALID_REQUEST',
+        field,
+      });
     }
     const badMode = await gql(stack.url, CREATE, { input: { query: 'x', mode: 'SLOW' } });
     expect(badMode.errors?.[0]?.message).toMatch(/VideoMode/);
@@ -100,18 +127,41 @@ describe('createVideo', () => {
 
 describe('subscriptions report the mode and the new fields', () => {
   it('videoTaskUpdated over graphql-ws', async () => {
-    const { id } = await createVideo({ query: 'waves [sim:video=value] [sim:video-seconds=12] [sim:ms=600]', aspect: 'LANDSCAPE' });
-    const updates = (await collect(`subscription ($id: ID!) { videoTaskUpdated(id: $id) { ${FIELDS} } }`, { id })).map((r) => r['videoTaskUpdated']);
-    expect(updates[0]).toMatchObject({ status: 'PROCESSING', mode: 'FAST', width: null, height: null, durationSeconds: null });
-    expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', mode: 'FAST', width: 1280, height: 720, durationSeconds: 12 });
+    const { id } = await createVideo({
+      query: 'waves [sim:video=value] [sim:video-seconds=12] [sim:ms=600]',
+      aspect: 'LANDSCAPE',
+    });
+    const updates = (await collect(`subscription ($id: ID!) { videoTaskUpdated(id: $id) { ${FIELDS} } }`, { id })).map(
+      (r) => r['videoTaskUpdated'],
+    );
+    expect(updates[0]).toMatchObject({
+      status: 'PROCESSING',
+      mode: 'FAST',
+      width: null,
+      height: null,
+      durationSeconds: null,
+    });
+    expect(updates.at(-1)).toMatchObject({
+      status: 'COMPLETED',
+      mode: 'FAST',
+      width: 1280,
+      height: 720,
+      durationSeconds: 12,
+    });
   });
 
   it('taskUpdated over graphql-ws, a standard video', async () => {
     const { id } = await createVideo({ query: 'waves [sim:video=cards] [sim:ms=300]', mode: 'STANDARD' });
-    const updates = (await collect(`subscription ($id: ID!) { taskUpdated(id: $id) { ... on VideoTask { ${FIELDS} } } }`, { id })).map(
-      (r) => r['taskUpdated'],
-    );
-    expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', mode: 'STANDARD', width: 720, height: 1280, durationSeconds: 8 });
+    const updates = (
+      await collect(`subscription ($id: ID!) { taskUpdated(id: $id) { ... on VideoTask { ${FIELDS} } } }`, { id })
+    ).map((r) => r['taskUpdated']);
+    expect(updates.at(-1)).toMatchObject({
+      status: 'COMPLETED',
+      mode: 'STANDARD',
+      width: 720,
+      height: 1280,
+      durationSeconds: 8,
+    });
   });
 
   it('videoTaskUpdated over SSE', async () => {
@@ -119,14 +169,26 @@ describe('subscriptions report the mode and the new fields', () => {
     const response = await fetch(`${stack.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ query: `subscription ($id: ID!) { videoTaskUpdated(id: $id) { ${FIELDS} } }`, variables: { id } }),
+      body: JSON.stringify({
+        query: `subscription ($id: ID!) { videoTaskUpdated(id: $id) { ${FIELDS} } }`,
+        variables: { id },
+      }),
       signal: AbortSignal.timeout(15_000),
     });
     const updates = (await response.text())
       .split('\n')
       .filter((line) => line.startsWith('data:') && line.includes('{'))
-      .map((line) => (JSON.parse(line.slice(5)) as { data: { videoTaskUpdated: Record<string, unknown> } }).data.videoTaskUpdated);
+      .map(
+        (line) =>
+          (JSON.parse(line.slice(5)) as { data: { videoTaskUpdated: Record<string, unknown> } }).data.videoTaskUpdated,
+      );
     expect(updates[0]).toMatchObject({ status: 'PROCESSING', mode: 'STANDARD' });
-    expect(updates.at(-1)).toMatchObject({ status: 'COMPLETED', mode: 'STANDARD', width: 720, height: 1280, durationSeconds: 8 });
+    expect(updates.at(-1)).toMatchObject({
+      status: 'COMPLETED',
+      mode: 'STANDARD',
+      width: 720,
+      height: 1280,
+      durationSeconds: 8,
+    });
   });
 });

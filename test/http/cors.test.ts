@@ -10,7 +10,11 @@ async function answer(url: string, surface: 'rest' | 'graphql', origin: string):
   const response =
     surface === 'rest'
       ? await fetch(`${url}/health`, { headers: { origin } })
-      : await fetch(`${url}/graphql`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: HEALTH });
+      : await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/json' },
+          body: HEALTH,
+        });
   expect(response.status).toBe(200);
   await response.arrayBuffer();
   return response.headers;
@@ -19,7 +23,11 @@ async function answer(url: string, surface: 'rest' | 'graphql', origin: string):
 async function preflight(url: string, surface: 'rest' | 'graphql', origin: string): Promise<Response> {
   const response = await fetch(`${url}${surface === 'rest' ? '/create/image' : '/graphql'}`, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type, authorization',
+    },
   });
   await response.arrayBuffer();
   return response;

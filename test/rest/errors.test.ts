@@ -59,7 +59,8 @@ describe("the server's own limits", () => {
   it('answer 429 rate_limit_error with Retry-After', async () => {
     const limited = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '2' }, simulator: stack.sim });
     try {
-      for (let i = 0; i < 2; i++) expectSuccess(await rest(limited.url, '/create/image', { json: { query: `a cat ${i} [sim:ms=20]` } }));
+      for (let i = 0; i < 2; i++)
+        expectSuccess(await rest(limited.url, '/create/image', { json: { query: `a cat ${i} [sim:ms=20]` } }));
       const answer = await rest(limited.url, '/create/image', { json: { query: 'one too many' } });
       expect(expectError(answer, 429, 'rate_limit_error')).toMatch(/2 a minute/);
       expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -100,7 +101,9 @@ describe('auth', () => {
     const none = await startStack({ env: { BING_COOKIE_U: '' }, simulator: stack.sim });
     try {
       const submits = stack.sim.submits().length;
-      expect(expectError(await rest(none.url, '/create/image', { json: { query: 'a cat' } }), 401, 'auth_error')).toMatch(/BING_COOKIE_U/);
+      expect(
+        expectError(await rest(none.url, '/create/image', { json: { query: 'a cat' } }), 401, 'auth_error'),
+      ).toMatch(/BING_COOKIE_U/);
       expect(stack.sim.submits()).toHaveLength(submits);
       expect(expectSuccess(await rest(none.url, '/health')).cookie).toBe('not set');
     } finally {

@@ -28,7 +28,9 @@ describe('query', () => {
     ['over the length limit', { query: 'a'.repeat(481) }],
   ])('%s answers 400 naming the field', async (_, body) => {
     expect(expectError(await image(body), 400, 'invalid_request_error')).toContain('query');
-    expect(expectError(await rest(stack.url, '/create/video', { json: body }), 400, 'invalid_request_error')).toContain('query');
+    expect(expectError(await rest(stack.url, '/create/video', { json: body }), 400, 'invalid_request_error')).toContain(
+      'query',
+    );
     expect(stack.sim.submits()).toEqual([]);
   });
 
@@ -61,7 +63,11 @@ describe('model and aspect', () => {
   });
 
   it('an image aspect for a video answers 400', async () => {
-    const message = expectError(await rest(stack.url, '/create/video', { json: { query: 'waves', aspect: 'SQUARE' } }), 400, 'invalid_request_error');
+    const message = expectError(
+      await rest(stack.url, '/create/video', { json: { query: 'waves', aspect: 'SQUARE' } }),
+      400,
+      'invalid_request_error',
+    );
     expect(message).toMatch(/aspect.*PORTRAIT \(4\), LANDSCAPE \(5\)/);
     expect(stack.sim.submits()).toEqual([]);
   });
@@ -95,12 +101,17 @@ describe('bodies', () => {
     const bytes = Buffer.concat([Buffer.from('{"query": "caf'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     const answer = await rawPost(stack.url, '/create/image', bytes, { 'content-type': 'application/json' });
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ error: { message: 'The request body is not valid UTF-8.', type: 'invalid_request_error' } });
+    expect(answer.body).toEqual({
+      error: { message: 'The request body is not valid UTF-8.', type: 'invalid_request_error' },
+    });
   });
 
   it('an urlencoded form works', async () => {
     const body = new URLSearchParams({ query: 'a cat & a dog', model: 'gpt4o', aspect: '3' }).toString();
-    const answer = await rest(stack.url, '/create/image', { body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const answer = await rest(stack.url, '/create/image', {
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     const data = expectSuccess(answer);
     expect(data).toMatchObject({ model: 'GPT4O', aspect: 'PORTRAIT' });
     expect(stack.sim.submits()[0]!.query.q).toBe('a cat & a dog');
@@ -114,7 +125,9 @@ describe('bodies', () => {
 
   it('JSON with a charset and a byte order mark works', async () => {
     const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"query":"a café"}')]);
-    const answer = await rawPost(stack.url, '/create/image', body, { 'content-type': 'application/json; charset=utf-8' });
+    const answer = await rawPost(stack.url, '/create/image', body, {
+      'content-type': 'application/json; charset=utf-8',
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.data.prompt).toBe('a café');
   });
@@ -133,7 +146,10 @@ describe('bodies', () => {
   });
 
   it('an empty body asks for the query', async () => {
-    const answer = await rest(stack.url, '/create/image', { method: 'POST', headers: { 'content-type': 'application/json' } });
+    const answer = await rest(stack.url, '/create/image', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(expectError(answer, 400, 'invalid_request_error')).toMatch(/query/);
   });
 });
@@ -142,7 +158,10 @@ describe('the body limit', () => {
   const huge = 'x'.repeat(5 * 1024 * 1024);
 
   it('a 5 MB body with its length answers 413 and closes the connection', async () => {
-    const answer = await rest(stack.url, '/create/image', { body: JSON.stringify({ query: huge }), headers: { 'content-type': 'application/json' } });
+    const answer = await rest(stack.url, '/create/image', {
+      body: JSON.stringify({ query: huge }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(expectError(answer, 413, 'invalid_request_error')).toMatch(/102400 bytes/);
     expect(answer.headers.get('connection')).toBe('close');
   });

@@ -46,27 +46,42 @@ describe('keyed routes', () => {
   });
 
   it('is checked before the body is read', async () => {
-    const answer = await rest(stack.url, '/create/image', { body: 'x'.repeat(1024 * 1024), headers: { 'content-type': 'application/json' } });
+    const answer = await rest(stack.url, '/create/image', {
+      body: 'x'.repeat(1024 * 1024),
+      headers: { 'content-type': 'application/json' },
+    });
     expectError(answer, 401, 'authentication_error');
     expect(answer.headers.get('connection')).toBe('close');
   });
 
   it('a task is visible to its key only, over REST and GraphQL', async () => {
-    const created = expectSuccess(await rest(stack.url, '/create/image', { json: { query: 'a private fox' }, headers: bearer(ALICE) }));
+    const created = expectSuccess(
+      await rest(stack.url, '/create/image', { json: { query: 'a private fox' }, headers: bearer(ALICE) }),
+    );
     expectSuccess(await rest(stack.url, `/task/${created.taskId}`, { headers: bearer(ALICE) }));
     expectSuccess(await rest(stack.url, `/task/${created.taskId}`, { headers: { 'x-api-key': ALICE } }));
     const other = await rest(stack.url, `/task/${created.taskId}`, { headers: bearer(BOB) });
     expect(expectError(other, 404, 'invalid_request_error')).toBe('Task not found.');
 
     const query = 'query ($id: ID!) { task(id: $id) { id status } }';
-    expect((await gql(stack.url, query, { id: created.taskId }, bearer(ALICE))).data).toEqual({ task: { id: created.taskId, status: 'COMPLETED' } });
+    expect((await gql(stack.url, query, { id: created.taskId }, bearer(ALICE))).data).toEqual({
+      task: { id: created.taskId, status: 'COMPLETED' },
+    });
     expect((await gql(stack.url, query, { id: created.taskId }, bearer(BOB))).data).toEqual({ task: null });
   });
 
   it('a video created with a key is followed with it', async () => {
-    const created = expectSuccess(await rest(stack.url, '/create/video', { json: { query: 'waves [sim:ms=30]' }, headers: { 'x-api-key': BOB } }));
-    expect(expectSuccess(await rest(stack.url, `/task/${created.taskId}`, { headers: bearer(BOB) })).id).toBe(created.taskId);
-    expectError(await rest(stack.url, `/task/${created.taskId}`, { headers: bearer(ALICE) }), 404, 'invalid_request_error');
+    const created = expectSuccess(
+      await rest(stack.url, '/create/video', { json: { query: 'waves [sim:ms=30]' }, headers: { 'x-api-key': BOB } }),
+    );
+    expect(expectSuccess(await rest(stack.url, `/task/${created.taskId}`, { headers: bearer(BOB) })).id).toBe(
+      created.taskId,
+    );
+    expectError(
+      await rest(stack.url, `/task/${created.taskId}`, { headers: bearer(ALICE) }),
+      404,
+      'invalid_request_error',
+    );
   });
 
   it('never writes a key to a log line', () => {

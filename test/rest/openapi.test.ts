@@ -28,7 +28,10 @@ const pointer = (...keys: string[]) => keys.map((key) => key.replaceAll('~', '~0
 function problems(ref: string, value: unknown): string[] {
   const validate = ajv.compile({ $ref: `openapi.json#/${ref}` });
   if (validate(value)) return [];
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '$'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`);
+  return (validate.errors ?? []).map(
+    (e) =>
+      `${e.instancePath || '$'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`,
+  );
 }
 
 function resolve(node: Record<string, any>): Record<string, any> {
@@ -63,11 +66,17 @@ describe('the document', () => {
 
   it('documents exactly the routes the server has', async () => {
     const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
-      Object.keys(item).map((method) => ({ path: path.replace('{taskId}', '00000000-0000-4000-8000-000000000000'), method })),
+      Object.keys(item).map((method) => ({
+        path: path.replace('{taskId}', '00000000-0000-4000-8000-000000000000'),
+        method,
+      })),
     );
     expect(operations.map((o) => `${o.method} ${o.path}`)).toHaveLength(7);
     for (const { path, method } of operations) {
-      const answer = await rest(stack.url, path, { method: method.toUpperCase(), ...(method === 'post' ? { json: {} } : {}) });
+      const answer = await rest(stack.url, path, {
+        method: method.toUpperCase(),
+        ...(method === 'post' ? { json: {} } : {}),
+      });
       const what = `${method} ${path}: ${answer.text.slice(0, 200)}`;
       if (path.startsWith('/task/')) expect(answer.body.error?.message, what).toBe('Task not found.');
       else expect(answer.status, what).toBe(method === 'post' ? 400 : 200);
@@ -79,7 +88,9 @@ describe('the document', () => {
         const [method, path] = e.split(' ');
         return `${method!.toLowerCase()} ${path!.replace(':taskId', '{taskId}')}`;
       });
-    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item as object).map((m) => `${m} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item as object).map((m) => `${m} ${path}`),
+    );
     expect(documented.sort()).toEqual(listed.sort());
   });
 });
@@ -92,7 +103,16 @@ describe('the live answers match the schemas', () => {
     expect(operation, `${method} ${path}`).toBeDefined();
     const documented = operation.responses[String(answer.status)];
     expect(documented, `${method} ${path} does not document ${answer.status}`).toBeDefined();
-    const at = pointer('paths', path, method, 'responses', String(answer.status), 'content', 'application/json', 'schema');
+    const at = pointer(
+      'paths',
+      path,
+      method,
+      'responses',
+      String(answer.status),
+      'content',
+      'application/json',
+      'schema',
+    );
     expect(problems(at, answer.body), `${method} ${path} ${answer.status}`).toEqual([]);
     checked.push(`${method} ${path} ${answer.status}`);
   }
@@ -107,7 +127,9 @@ describe('the live answers match the schemas', () => {
     expectConforms('/create/image', 'post', image);
     const video = await rest(stack.url, '/create/video', { json: { query: 'waves [sim:ms=300]' } });
     expectConforms('/create/video', 'post', video);
-    const failing = await rest(stack.url, '/create/video', { json: { query: 'rain [sim:ms=30] [sim:video-error=broken]' } });
+    const failing = await rest(stack.url, '/create/video', {
+      json: { query: 'rain [sim:ms=30] [sim:video-error=broken]' },
+    });
 
     expectConforms('/task/{taskId}', 'get', await rest(stack.url, `/task/${video.body.data.taskId}`));
     expectConforms('/task/{taskId}', 'get', await rest(stack.url, `/task/${image.body.data.taskId}`));
@@ -128,8 +150,19 @@ describe('the live answers match the schemas', () => {
       expect(answer.status).toBe(status);
       expectConforms('/create/image', 'post', answer);
     }
-    expectConforms('/create/image', 'post', await rest(stack.url, '/create/image', { body: 'x'.repeat(200_000), headers: { 'content-type': 'application/json' } }));
-    expectConforms('/create/video', 'post', await rest(stack.url, '/create/video', { body: 'query=x', headers: { 'content-type': 'text/plain' } }));
+    expectConforms(
+      '/create/image',
+      'post',
+      await rest(stack.url, '/create/image', {
+        body: 'x'.repeat(200_000),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    expectConforms(
+      '/create/video',
+      'post',
+      await rest(stack.url, '/create/video', { body: 'query=x', headers: { 'content-type': 'text/plain' } }),
+    );
 
     expect(checked).toEqual(
       expect.arrayContaining([
@@ -153,14 +186,26 @@ describe('the live answers match the schemas', () => {
 
   it('and the checker can fail', () => {
     const health = 'components/schemas/Health';
-    expect(problems(health, { status: 'ok', cookie: 'set', session: 'active', activeTasks: 1, upstream: 'bing', videoAccounts: [], extra: 1 })).toEqual([
-      '$: must NOT have additional properties (extra)',
-    ]);
-    expect(problems(health, { status: 'ok', cookie: 'maybe', session: 'active', activeTasks: 1.5, videoAccounts: [] })).toHaveLength(3);
-    expect(problems(pointer('paths', '/task/{taskId}', 'get', 'responses', '200', 'content', 'application/json', 'schema'), {
-      success: true,
-      data: { id: 'not-a-uuid', status: 'done' },
-      timestamp: 'yesterday',
-    }).length).toBeGreaterThanOrEqual(3);
+    expect(
+      problems(health, {
+        status: 'ok',
+        cookie: 'set',
+        session: 'active',
+        activeTasks: 1,
+        upstream: 'bing',
+        videoAccounts: [],
+        extra: 1,
+      }),
+    ).toEqual(['$: must NOT have additional properties (extra)']);
+    expect(
+      problems(health, { status: 'ok', cookie: 'maybe', session: 'active', activeTasks: 1.5, videoAccounts: [] }),
+    ).toHaveLength(3);
+    expect(
+      problems(pointer('paths', '/task/{taskId}', 'get', 'responses', '200', 'content', 'application/json', 'schema'), {
+        success: true,
+        data: { id: 'not-a-uuid', status: 'done' },
+        timestamp: 'yesterday',
+      }).length,
+    ).toBeGreaterThanOrEqual(3);
   });
 });

@@ -13,7 +13,16 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const RELEVANT_HEADERS = ['accept', 'accept-language', 'content-type', 'content-length', 'cookie', 'origin', 'referer', 'user-agent'];
+const RELEVANT_HEADERS = [
+  'accept',
+  'accept-language',
+  'content-type',
+  'content-length',
+  'cookie',
+  'origin',
+  'referer',
+  'user-agent',
+];
 const BING_ID = /1-[0-9a-f]{32}/g;
 
 /** What Bing sees, without what differs between two runs (the job id); repeated polls counted once. */
@@ -54,7 +63,11 @@ it('createImage', async () => {
   expect(restRequests.find((r) => r.method === 'POST')).toMatchObject({ query: { q: input.query, mdl: '1', ar: '2' } });
   expect(graphqlRequests).toEqual(restRequests);
   expect(viaGraphQL.__typename).toBe('ImageGeneration');
-  expect([viaGraphQL.model, viaGraphQL.aspect, viaGraphQL.prompt]).toEqual([viaRest.model, viaRest.aspect, viaRest.prompt]);
+  expect([viaGraphQL.model, viaGraphQL.aspect, viaGraphQL.prompt]).toEqual([
+    viaRest.model,
+    viaRest.aspect,
+    viaRest.prompt,
+  ]);
   expect(viaGraphQL.images).toHaveLength(viaRest.images.length);
 });
 
@@ -69,7 +82,11 @@ it('createVideo submits the same way', async () => {
     expectSuccess(await rest(stack.url, '/create/video', { json: input }));
   });
   const viaGraphQL = await submit(async () => {
-    const answer = await gql(stack.url, 'mutation ($input: CreateVideoInput!) { createVideo(input: $input) { __typename } }', { input });
+    const answer = await gql(
+      stack.url,
+      'mutation ($input: CreateVideoInput!) { createVideo(input: $input) { __typename } }',
+      { input },
+    );
     expect(answer.data).toEqual({ createVideo: { __typename: 'VideoTask' } });
   });
   expect(viaRest).toHaveLength(1);

@@ -43,7 +43,14 @@ describe('GET /', () => {
 describe('GET /health', () => {
   it('answers status, cookie, session, active tasks, upstream and the video accounts', async () => {
     const data = expectSuccess(await rest(stack.url, '/health'));
-    expect(Object.keys(data).sort()).toEqual(['activeTasks', 'cookie', 'session', 'status', 'upstream', 'videoAccounts']);
+    expect(Object.keys(data).sort()).toEqual([
+      'activeTasks',
+      'cookie',
+      'session',
+      'status',
+      'upstream',
+      'videoAccounts',
+    ]);
     expect(data.videoAccounts).toEqual([{ account: expect.stringMatching(/^[0-9a-f]{12}$/), fastCreationsLeft: null }]);
     expect(data.status).toBe('ok');
     expect(data.cookie).toBe('set');
@@ -64,14 +71,21 @@ describe('GET /health', () => {
 describe('GET /options', () => {
   it('lists the models, the aspects and the video aspects with their values', async () => {
     const data = expectSuccess(await rest(stack.url, '/options'));
-    expect(data.models.map((m: any) => [m.id, m.value])).toEqual([['DALLE', 0], ['GPT4O', 1], ['MAI1', 4]]);
+    expect(data.models.map((m: any) => [m.id, m.value])).toEqual([
+      ['DALLE', 0],
+      ['GPT4O', 1],
+      ['MAI1', 4],
+    ]);
     for (const model of data.models) expect(model.description).toMatch(/\w/);
     expect(data.aspects).toEqual([
       { id: 'SQUARE', value: 1, ratio: '1:1' },
       { id: 'LANDSCAPE', value: 2, ratio: '7:4' },
       { id: 'PORTRAIT', value: 3, ratio: '4:7' },
     ]);
-    expect(data.videoAspects).toEqual([{ id: 'PORTRAIT', value: 4 }, { id: 'LANDSCAPE', value: 5 }]);
+    expect(data.videoAspects).toEqual([
+      { id: 'PORTRAIT', value: 4 },
+      { id: 'LANDSCAPE', value: 5 },
+    ]);
     expect(data).toEqual(OPTIONS);
   });
 });
@@ -99,7 +113,9 @@ describe('POST /create/image', () => {
 
   it('takes GPT4O, portrait', async () => {
     const data = expectSuccess(
-      await rest(stack.url, '/create/image', { json: { query: 'a lighthouse at night', model: 'GPT4O', aspect: 'PORTRAIT' } }),
+      await rest(stack.url, '/create/image', {
+        json: { query: 'a lighthouse at night', model: 'GPT4O', aspect: 'PORTRAIT' },
+      }),
     );
     expectImages(data, 'GPT4O', 'PORTRAIT');
     expect(data.images).toHaveLength(1);
@@ -108,7 +124,9 @@ describe('POST /create/image', () => {
 
   it('takes GPT4O, landscape', async () => {
     const data = expectSuccess(
-      await rest(stack.url, '/create/image', { json: { query: 'mountains at dawn', model: 'GPT4O', aspect: 'LANDSCAPE' } }),
+      await rest(stack.url, '/create/image', {
+        json: { query: 'mountains at dawn', model: 'GPT4O', aspect: 'LANDSCAPE' },
+      }),
     );
     expectImages(data, 'GPT4O', 'LANDSCAPE');
     expect(lastSubmit()).toEqual({ mdl: '1', ar: '2', q: 'mountains at dawn' });
@@ -123,7 +141,13 @@ describe('POST /create/image', () => {
   it('keeps the generation as a task that GET /task/:taskId finds', async () => {
     const created = expectSuccess(await rest(stack.url, '/create/image', { json: { query: 'a paper boat' } }));
     const task = expectSuccess(await rest(stack.url, `/task/${created.taskId}`));
-    expect(task).toMatchObject({ id: created.taskId, status: 'completed', prompt: 'a paper boat', video: null, error: null });
+    expect(task).toMatchObject({
+      id: created.taskId,
+      status: 'completed',
+      prompt: 'a paper boat',
+      video: null,
+      error: null,
+    });
     expect(task.images).toEqual(created.images);
     expectIso(task.createdAt);
     expectIso(task.completedAt);
@@ -154,7 +178,15 @@ describe.concurrent('the video flow', () => {
       'video',
       'width',
     ]);
-    expect(processing).toMatchObject({ id: created.taskId, status: 'processing', prompt: query, video: null, error: null, completedAt: null, mode: 'fast' });
+    expect(processing).toMatchObject({
+      id: created.taskId,
+      status: 'processing',
+      prompt: query,
+      video: null,
+      error: null,
+      completedAt: null,
+      mode: 'fast',
+    });
     expectIso(processing.createdAt);
     expect(expectSuccess(await rest(stack.url, '/health')).activeTasks).toBeGreaterThanOrEqual(1);
 
@@ -167,7 +199,9 @@ describe.concurrent('the video flow', () => {
   });
 
   it('takes the landscape aspect', async () => {
-    const created = expectSuccess(await rest(stack.url, '/create/video', { json: { query: 'a train [sim:ms=50]', aspect: 'landscape' } }));
+    const created = expectSuccess(
+      await rest(stack.url, '/create/video', { json: { query: 'a train [sim:ms=50]', aspect: 'landscape' } }),
+    );
     const bingId = (await stack.app.service.getTask(created.taskId, { owner: null }))!.bingRequestId!;
     expect(stack.sim.jobs.get(bingId)!.aspect).toBe(5);
   });
@@ -191,7 +225,9 @@ describe('not found and wrong methods', () => {
       const answer = await rest(stack.url, path);
       expect(expectError(answer, 404, 'invalid_request_error')).toBe('Not found');
     }
-    expect(expectError(await rest(stack.url, '/nope', { json: { query: 'x' } }), 404, 'invalid_request_error')).toBe('Not found');
+    expect(expectError(await rest(stack.url, '/nope', { json: { query: 'x' } }), 404, 'invalid_request_error')).toBe(
+      'Not found',
+    );
   });
 
   it('answers 404 "Task not found." for an unknown task', async () => {
@@ -222,18 +258,28 @@ describe('CORS', () => {
   it('answers preflights with 204, the methods and the headers', async () => {
     const response = await fetch(`${stack.url}/create/image`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://somewhere.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-api-key' },
+      headers: {
+        origin: 'https://somewhere.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, x-api-key',
+      },
     });
     expect(response.status).toBe(204);
     expect(await response.text()).toBe('');
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
-    const allowed = response.headers.get('access-control-allow-headers')!.split(',').map((h) => h.trim());
+    const allowed = response.headers
+      .get('access-control-allow-headers')!
+      .split(',')
+      .map((h) => h.trim());
     expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-api-key']));
   });
 
   it('allows only the listed origins when CORS_ORIGIN names them', async () => {
-    const listed = await startStack({ env: { CORS_ORIGIN: 'https://app.example, https://admin.example' }, simulator: stack.sim });
+    const listed = await startStack({
+      env: { CORS_ORIGIN: 'https://app.example, https://admin.example' },
+      simulator: stack.sim,
+    });
     try {
       const ok = await rest(listed.url, '/health', { headers: { origin: 'https://admin.example' } });
       expect(ok.headers.get('access-control-allow-origin')).toBe('https://admin.example');
@@ -252,7 +298,8 @@ describe('a client that goes away', () => {
     const query = `a slow comet ${Date.now()} [sim:ms=400]`;
     const abort = new AbortController();
     const call = rest(stack.url, '/create/image', { json: { query }, signal: abort.signal });
-    const find = async () => (await stack.app.service.listTasks({ first: 50 }, { owner: null })).tasks.find((t) => t.prompt === query);
+    const find = async () =>
+      (await stack.app.service.listTasks({ first: 50 }, { owner: null })).tasks.find((t) => t.prompt === query);
     // Gone once Bing has it: the generation is under way when the caller leaves.
     await expect.poll(async () => (await find())?.bingRequestId ?? null).not.toBeNull();
     abort.abort();

@@ -7,7 +7,10 @@ import { videoUrl } from '../../src/simulator/index.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { expectError, expectSuccess, pollTask, rest } from './http.js';
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a3c5e1b10000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a3c5e1b10000000049454e44ae426082',
+  'hex',
+);
 const GIF = Buffer.from('474946383961010001000000002c00000000010001000002024401003b', 'hex');
 const MAX_IMAGE_BYTES = 4096;
 
@@ -23,7 +26,8 @@ beforeEach(() => {
 });
 
 /** Requests a generation made: everything but the session check the server makes when it starts. */
-const generationRequests = () => stack.sim.requests.filter((r) => !(r.method === 'GET' && r.path === '/images/create' && !r.query.ctype));
+const generationRequests = () =>
+  stack.sim.requests.filter((r) => !(r.method === 'GET' && r.path === '/images/create' && !r.query.ctype));
 const create = (json: Record<string, unknown>) => rest(stack.url, '/create/video', { json });
 const job = async (taskId: string) => {
   const task = await stack.app.service.getTask(taskId, { owner: null });
@@ -41,14 +45,22 @@ describe('modes', () => {
     expect((await job(created.taskId)).kind).toBe(wire === 'FAST' ? 'VIDEO' : 'VIDEO_STANDARD');
     expect(expectSuccess(await rest(stack.url, `/task/${created.taskId}`)).mode).toBe(shown);
     // Done before the next test resets the simulator.
-    expect(await pollTask(stack.url, created.taskId, (task) => task.status !== 'processing')).toMatchObject({ status: 'completed', mode: shown });
+    expect(await pollTask(stack.url, created.taskId, (task) => task.status !== 'processing')).toMatchObject({
+      status: 'completed',
+      mode: shown,
+    });
   });
 
   it('an unknown mode is INVALID_REQUEST naming the field, and nothing reaches Bing', async () => {
     for (const mode of ['slow', 3, 'fast ish']) {
-      expect(expectError(await create({ query: 'waves', mode }), 400, 'invalid_request_error')).toMatch(/mode must be fast or standard/);
+      expect(expectError(await create({ query: 'waves', mode }), 400, 'invalid_request_error')).toMatch(
+        /mode must be fast or standard/,
+      );
     }
-    expect(generationRequests(), JSON.stringify(generationRequests().map((r) => [r.method, r.path, r.query]))).toHaveLength(0);
+    expect(
+      generationRequests(),
+      JSON.stringify(generationRequests().map((r) => [r.method, r.path, r.query])),
+    ).toHaveLength(0);
   });
 
   it('fast creations running out: FAST is refused (429, standard is still open), a default request falls back to standard', async () => {
@@ -58,7 +70,9 @@ describe('modes', () => {
     expect(expectSuccess(await rest(stack.url, '/health')).videoAccounts[0].fastCreationsLeft).toBe(0);
 
     const refused = await create({ query: 'two [sim:ms=0]', mode: 'fast' });
-    expect(expectError(refused, 429, 'rate_limit_error')).toMatch(/no fast video creations left.*standard mode is still open/i);
+    expect(expectError(refused, 429, 'rate_limit_error')).toMatch(
+      /no fast video creations left.*standard mode is still open/i,
+    );
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
 
     const fallback = expectSuccess(await create({ query: 'three [sim:ms=0]' }));
@@ -80,7 +94,9 @@ describe('every finished shape, end to end', () => {
     ['value', 1280, 720, 8],
     ['cards', 1280, 720, 8],
   ] as const)('%s', async (shape, width, height, durationSeconds) => {
-    const created = expectSuccess(await create({ query: `waves [sim:video=${shape}] [sim:ms=700]`, aspect: 'landscape' }));
+    const created = expectSuccess(
+      await create({ query: `waves [sim:video=${shape}] [sim:ms=700]`, aspect: 'landscape' }),
+    );
     const done = await pollTask(stack.url, created.taskId, (task) => task.status !== 'processing');
     expect(done).toMatchObject({ status: 'completed', error: null, width, height, durationSeconds, mode: 'fast' });
     expect(done.video).toBe(videoUrl(await job(created.taskId), stack.sim.url));
@@ -91,7 +107,9 @@ describe('every finished shape, end to end', () => {
 
 describe('image-to-video', () => {
   it('from base64: the image is uploaded, then the video submitted with it', async () => {
-    const created = expectSuccess(await create({ query: 'make it move [sim:ms=0]', image: { base64: PNG.toString('base64') } }));
+    const created = expectSuccess(
+      await create({ query: 'make it move [sim:ms=0]', image: { base64: PNG.toString('base64') } }),
+    );
     const [bcid] = [...stack.sim.video.uploads.keys()];
     expect(stack.sim.video.uploads.get(bcid!)).toMatchObject({ type: 'image/png', bytes: PNG.length });
     expect(stack.sim.video.extras.get((await job(created.taskId)).id)!.image).toBe(bcid);
@@ -105,7 +123,9 @@ describe('image-to-video', () => {
     const [upload] = [...stack.sim.video.uploads.values()];
     expect(upload).toMatchObject({ type: 'image/png' });
     expect(stack.sim.video.extras.get((await job(created.taskId)).id)!.image).toBe(upload!.bcid);
-    expect((await pollTask(stack.url, created.taskId, (task) => task.status !== 'processing')).status).toBe('completed');
+    expect((await pollTask(stack.url, created.taskId, (task) => task.status !== 'processing')).status).toBe(
+      'completed',
+    );
   });
 
   it.each([
@@ -114,7 +134,11 @@ describe('image-to-video', () => {
     ['not base64', { base64: 'not base64 at all!' }, /not valid base64/],
     ['a URL the policy refuses', { url: 'https://example.com/cat.png' }, /VIDEO_IMAGE_FETCH=any/],
     ['plain http elsewhere', { url: 'http://127.0.0.1:1/th/id/x.png' }, /Bing image/],
-    ['both', { base64: PNG.toString('base64'), url: 'https://th.bing.com/th/id/OIG1.x' }, /exactly one of base64 and url/],
+    [
+      'both',
+      { base64: PNG.toString('base64'), url: 'https://th.bing.com/th/id/OIG1.x' },
+      /exactly one of base64 and url/,
+    ],
     ['not an object', 'iVBORw0KGgo=', /must be an object/],
   ])('%s → 400 INVALID_REQUEST, and nothing reaches Bing', async (_, image, message) => {
     const answer = await create({ query: 'make it move', image });
@@ -138,9 +162,13 @@ describe('image URLs with VIDEO_IMAGE_FETCH=any', () => {
   afterAll(() => open.close());
 
   it('any https URL is fetched (one that cannot be reached is a clear 400); plain http still is not', async () => {
-    const unreachable = await rest(open.url, '/create/video', { json: { query: 'x', image: { url: 'https://127.0.0.1:1/cat.png' } } });
+    const unreachable = await rest(open.url, '/create/video', {
+      json: { query: 'x', image: { url: 'https://127.0.0.1:1/cat.png' } },
+    });
     expect(expectError(unreachable, 400, 'invalid_request_error')).toMatch(/could not be fetched/);
-    const http = await rest(open.url, '/create/video', { json: { query: 'x', image: { url: 'http://example.com/cat.png' } } });
+    const http = await rest(open.url, '/create/video', {
+      json: { query: 'x', image: { url: 'http://example.com/cat.png' } },
+    });
     expect(expectError(http, 400, 'invalid_request_error')).toMatch(/https/);
     expect(open.sim.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });

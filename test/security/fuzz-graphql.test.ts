@@ -10,7 +10,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../support/stack.js';
 import { expectGraphQLAnswer, expectRestAnswer, isEnvelope } from './support/answers.js';
-import { errorLines, expectHealthy, fuzzTimeout, HEAP_GROWTH_LIMIT_MB, SETUPS, startFuzzStack } from './support/fuzz-stack.js';
+import {
+  errorLines,
+  expectHealthy,
+  fuzzTimeout,
+  HEAP_GROWTH_LIMIT_MB,
+  SETUPS,
+  startFuzzStack,
+} from './support/fuzz-stack.js';
 import { document, operationName, requestBody, variablesJson } from './support/graphql-documents.js';
 import { MB, settledHeap } from './support/heap.js';
 import { agent, exchange, type Outgoing } from './support/http.js';
@@ -37,7 +44,9 @@ const ACCEPT = fc.option(
 );
 
 /** The CSRF header (any value counts) on some requests, so both sides of the check are fuzzed. */
-const CSRF = fc.option(fc.constantFrom({ 'x-graphql-yoga-csrf': '1' }, { 'apollo-require-preflight': 'true' }), { nil: undefined });
+const CSRF = fc.option(fc.constantFrom({ 'x-graphql-yoga-csrf': '1' }, { 'apollo-require-preflight': 'true' }), {
+  nil: undefined,
+});
 
 const SSE = { accept: 'text/event-stream' };
 
@@ -59,16 +68,25 @@ for (const setup of SETUPS) {
       method: 'POST',
       path: '/graphql',
       body,
-      headers: Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+      headers: Object.fromEntries(
+        Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      ),
     });
 
     beforeAll(async () => {
       faults = watchProcessFaults();
       stack = await startFuzzStack(setup.keys);
       const auth: Record<string, string> = setup.keys[0] ? { authorization: `Bearer ${setup.keys[0]}` } : {};
-      for (const query of ['{ health { status } }', 'mutation { createImage(input: { query: "warm up [sim:ms=1]" }) { __typename } }']) {
+      for (const query of [
+        '{ health { status } }',
+        'mutation { createImage(input: { query: "warm up [sim:ms=1]" }) { __typename } }',
+      ]) {
         await exchange(stack.url, post(JSON.stringify({ query }), { 'content-type': 'application/json', ...auth }));
-        await exchange(stack.url, { method: 'GET', path: `/graphql?query=${encodeURIComponent(query)}`, headers: { ...SSE, ...auth } });
+        await exchange(stack.url, {
+          method: 'GET',
+          path: `/graphql?query=${encodeURIComponent(query)}`,
+          headers: { ...SSE, ...auth },
+        });
       }
       heapBefore = await settledHeap();
     });
@@ -79,11 +97,15 @@ for (const setup of SETUPS) {
 
     it('random and mutated documents, variables and operation names, as JSON', { timeout: fuzzTimeout() }, async () => {
       const request = fc.record({ body: requestBody, accept: ACCEPT, csrf: CSRF, creds });
-      await holds(request, (r) => check(post(r.body, { 'content-type': 'application/json', accept: r.accept, ...r.csrf, ...r.creds })));
+      await holds(request, (r) =>
+        check(post(r.body, { 'content-type': 'application/json', accept: r.accept, ...r.csrf, ...r.creds })),
+      );
       await expectHealthy(stack);
     });
 
-    it('bodies that are not a GraphQL request: any JSON, bytes that are not UTF-8, odd content types', { timeout: fuzzTimeout() }, async () => {
+    it('bodies that are not a GraphQL request: any JSON, bytes that are not UTF-8, odd content types', {
+      timeout: fuzzTimeout(),
+    }, async () => {
       const body = fc.oneof(
         fc.json(),
         invalidUtf8,
@@ -94,19 +116,33 @@ for (const setup of SETUPS) {
         fc.constant(''),
       );
       const request = fc.record({ body, type: contentType, accept: ACCEPT, csrf: CSRF, creds });
-      await holds(request, (r) => check(post(r.body, { 'content-type': r.type, accept: r.accept, ...r.csrf, ...r.creds })));
+      await holds(request, (r) =>
+        check(post(r.body, { 'content-type': r.type, accept: r.accept, ...r.csrf, ...r.creds })),
+      );
       await expectHealthy(stack);
     });
 
     it('GETs with random parameters', { timeout: fuzzTimeout() }, async () => {
-      const name = fc.oneof(fc.constantFrom('query', 'variables', 'operationName', 'extensions', 'query[]', 'Query'), nastyString(8));
+      const name = fc.oneof(
+        fc.constantFrom('query', 'variables', 'operationName', 'extensions', 'query[]', 'Query'),
+        nastyString(8),
+      );
       const value = fc.oneof(
         document,
         variablesJson,
-        operationName.map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '')),
+        operationName.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))),
         nastyString(40),
       );
-      const garbage = fc.constantFrom('', '&%', '&query=%ZZ', '&variables=%c0%af', '&query=%ED%A0%80', '&&&=', '&query', '#frag');
+      const garbage = fc.constantFrom(
+        '',
+        '&%',
+        '&query=%ZZ',
+        '&variables=%c0%af',
+        '&query=%ED%A0%80',
+        '&&&=',
+        '&query',
+        '#frag',
+      );
       const request = fc.record({
         params: fc.array(fc.tuple(name, value), { maxLength: 5 }),
         first: fc.option(document, { nil: undefined }),
@@ -115,15 +151,28 @@ for (const setup of SETUPS) {
         creds,
       });
       await holds(request, (r) => {
-        const params = new URLSearchParams([...(r.first === undefined ? [] : [['query', r.first] as [string, string]]), ...r.params]);
-        const headers = Object.fromEntries(Object.entries({ accept: r.accept, ...r.creds }).filter((e): e is [string, string] => e[1] !== undefined));
+        const params = new URLSearchParams([
+          ...(r.first === undefined ? [] : [['query', r.first] as [string, string]]),
+          ...r.params,
+        ]);
+        const headers = Object.fromEntries(
+          Object.entries({ accept: r.accept, ...r.creds }).filter((e): e is [string, string] => e[1] !== undefined),
+        );
         return check({ method: 'GET', path: `/graphql?${params.toString()}${r.garbage}`, headers });
       });
       await expectHealthy(stack);
     });
 
-    it('SSE: random documents and variables over POST and GET with text/event-stream', { timeout: fuzzTimeout() }, async () => {
-      const request = fc.record({ body: requestBody, query: document, variables: variablesJson, get: fc.boolean(), creds });
+    it('SSE: random documents and variables over POST and GET with text/event-stream', {
+      timeout: fuzzTimeout(),
+    }, async () => {
+      const request = fc.record({
+        body: requestBody,
+        query: document,
+        variables: variablesJson,
+        get: fc.boolean(),
+        creds,
+      });
       await holds(request, (r) => {
         if (!r.get) return check(post(r.body, { 'content-type': 'application/json', ...SSE, ...r.creds }));
         const params = new URLSearchParams({ query: r.query, variables: r.variables });
@@ -134,15 +183,32 @@ for (const setup of SETUPS) {
 
     it('odd methods and paths under /graphql', { timeout: fuzzTimeout() }, async () => {
       const method = fc.constantFrom(...METHODS.filter((m) => m !== 'CONNECT'));
-      const path = fc.constantFrom('/graphql', '/graphql/', '/graphql/x', '/graphql?', '/graphql//', '/graphql/%00', '/graphql/..');
-      const request = fc.record({ method, path, body: fc.option(fc.oneof(fc.json(), document), { nil: undefined }), type: contentType, accept: ACCEPT, creds });
+      const path = fc.constantFrom(
+        '/graphql',
+        '/graphql/',
+        '/graphql/x',
+        '/graphql?',
+        '/graphql//',
+        '/graphql/%00',
+        '/graphql/..',
+      );
+      const request = fc.record({
+        method,
+        path,
+        body: fc.option(fc.oneof(fc.json(), document), { nil: undefined }),
+        type: contentType,
+        accept: ACCEPT,
+        creds,
+      });
       await holds(request, (r) =>
         check({
           method: r.method,
           path: r.path,
           ...(r.body === undefined ? {} : { body: r.body }),
           headers: Object.fromEntries(
-            Object.entries({ 'content-type': r.type, accept: r.accept, ...r.creds }).filter((e): e is [string, string] => e[1] !== undefined),
+            Object.entries({ 'content-type': r.type, accept: r.accept, ...r.creds }).filter(
+              (e): e is [string, string] => e[1] !== undefined,
+            ),
           ),
         }),
       );
@@ -154,7 +220,10 @@ for (const setup of SETUPS) {
       const before = await settledHeap();
       for (let i = 0; i < 200; i++) {
         const query = `{ ${'__typename '.repeat(1_990)}} # ${i}`;
-        const answer = await exchange(stack.url, post(JSON.stringify({ query }), { 'content-type': 'application/json' }));
+        const answer = await exchange(
+          stack.url,
+          post(JSON.stringify({ query }), { 'content-type': 'application/json' }),
+        );
         expect(answer.status).toBeLessThan(500);
       }
       expect(((await settledHeap()) - before) / MB).toBeLessThan(20);

@@ -9,7 +9,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../support/stack.js';
 import { expectGraphQLAnswer, expectRestAnswer, isEnvelope, isGraphQLTarget } from './support/answers.js';
-import { errorLines, expectHealthy, fuzzTimeout, HEAP_GROWTH_LIMIT_MB, SETUPS, startFuzzStack } from './support/fuzz-stack.js';
+import {
+  errorLines,
+  expectHealthy,
+  fuzzTimeout,
+  HEAP_GROWTH_LIMIT_MB,
+  SETUPS,
+  startFuzzStack,
+} from './support/fuzz-stack.js';
 import { MB, settledHeap } from './support/heap.js';
 import { agent, exchange, parseRaw, rawExchange, type Outgoing } from './support/http.js';
 import {
@@ -27,7 +34,15 @@ import { watchProcessFaults, type ProcessFaults } from './support/process-faults
 import { holds } from './support/property.js';
 
 const GENERATIONS = fc.constantFrom('/create/image', '/create/video');
-const KNOWN_PATHS = ['/', '/health', '/options', '/openapi.json', '/create/image', '/create/video', '/task/00000000-0000-4000-8000-000000000000'];
+const KNOWN_PATHS = [
+  '/',
+  '/health',
+  '/options',
+  '/openapi.json',
+  '/create/image',
+  '/create/video',
+  '/task/00000000-0000-4000-8000-000000000000',
+];
 
 /** Methods node:http sends and its parser takes (CONNECT is a tunnel, not a request: the raw property sends it). */
 const HTTP_METHOD = fc.constantFrom(...METHODS.filter((m) => m !== 'CONNECT'));
@@ -41,12 +56,21 @@ const targetChar = fc.oneof(
 
 const mutatedPath = fc.oneof(
   fc.constantFrom(...KNOWN_PATHS),
-  fc.tuple(fc.constantFrom(...KNOWN_PATHS), fc.string({ unit: targetChar, maxLength: 40 })).map(([path, tail]) => path + tail),
+  fc
+    .tuple(fc.constantFrom(...KNOWN_PATHS), fc.string({ unit: targetChar, maxLength: 40 }))
+    .map(([path, tail]) => path + tail),
   fc.constantFrom(...KNOWN_PATHS).chain((path) => fc.mixedCase(fc.constant(path))),
   fc.string({ unit: targetChar, maxLength: 60 }).map((tail) => `/task/${tail}`),
   fc.webPath().map((path) => path || '/'),
   fc.string({ unit: targetChar, maxLength: 80 }).map((path) => `/${path}`),
-  fc.constantFrom('http://example.com/health', 'https://x/create/image', '*', '/graphql/../health', '/./health', '//health'),
+  fc.constantFrom(
+    'http://example.com/health',
+    'https://x/create/image',
+    '*',
+    '/graphql/../health',
+    '/./health',
+    '//health',
+  ),
 );
 
 const queryString = fc.oneof(
@@ -56,9 +80,17 @@ const queryString = fc.oneof(
   nastyString().map((q) => `?query=${encodeURIComponent(q.replace(/[\ud800-\udfff]/g, '\ufffd'))}`),
 );
 
-function encodeFields(fields: Record<string, unknown>, as: 'json' | 'form' | 'unlabelled'): { body: string; headers: Record<string, string> } {
+function encodeFields(
+  fields: Record<string, unknown>,
+  as: 'json' | 'form' | 'unlabelled',
+): { body: string; headers: Record<string, string> } {
   if (as === 'form') {
-    const form = new URLSearchParams(Object.entries(fields).map(([name, value]) => [name, typeof value === 'string' ? value : (JSON.stringify(value) ?? '')]));
+    const form = new URLSearchParams(
+      Object.entries(fields).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : (JSON.stringify(value) ?? ''),
+      ]),
+    );
     return { body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
   }
   return { body: JSON.stringify(fields), headers: as === 'json' ? { 'content-type': 'application/json' } : {} };
@@ -90,7 +122,12 @@ for (const setup of SETUPS) {
       stack = await startFuzzStack(setup.keys);
       // One of everything first, so that lazily built caches count in the baseline, not as growth.
       for (const path of KNOWN_PATHS) await exchange(stack.url, { method: 'GET', path });
-      await exchange(stack.url, { method: 'POST', path: '/create/image', body: '{"query":"warm up [sim:ms=1]"}', headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.keys[0] ?? ''}` } });
+      await exchange(stack.url, {
+        method: 'POST',
+        path: '/create/image',
+        body: '{"query":"warm up [sim:ms=1]"}',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.keys[0] ?? ''}` },
+      });
       heapBefore = await settledHeap();
     });
     afterAll(async () => {
@@ -99,13 +136,24 @@ for (const setup of SETUPS) {
     });
 
     it('random JSON bodies to the generation routes', { timeout: fuzzTimeout() }, async () => {
-      const body = fc.oneof(fc.json(), anyJsonValue.map((value) => JSON.stringify(value) ?? 'null'));
-      await property(fc.record({ path: GENERATIONS, body, creds, type: fc.constantFrom('application/json', 'application/vnd.api+json') }), (r) => ({
-        method: 'POST',
-        path: r.path,
-        body: r.body,
-        headers: { 'content-type': r.type, ...r.creds },
-      }));
+      const body = fc.oneof(
+        fc.json(),
+        anyJsonValue.map((value) => JSON.stringify(value) ?? 'null'),
+      );
+      await property(
+        fc.record({
+          path: GENERATIONS,
+          body,
+          creds,
+          type: fc.constantFrom('application/json', 'application/vnd.api+json'),
+        }),
+        (r) => ({
+          method: 'POST',
+          path: r.path,
+          body: r.body,
+          headers: { 'content-type': r.type, ...r.creds },
+        }),
+      );
       await expectHealthy(stack);
     });
 
@@ -114,14 +162,24 @@ for (const setup of SETUPS) {
         { query: fc.oneof(fieldValue, quickPrompt), model: fieldValue, aspect: fieldValue, extra: fieldValue },
         { requiredKeys: [] },
       );
-      await property(fc.record({ path: GENERATIONS, fields, as: fc.constantFrom('json' as const, 'form' as const, 'unlabelled' as const), creds }), (r) => {
-        const { body, headers } = encodeFields(r.fields, r.as);
-        return { method: 'POST', path: r.path, body, headers: { ...headers, ...r.creds } };
-      });
+      await property(
+        fc.record({
+          path: GENERATIONS,
+          fields,
+          as: fc.constantFrom('json' as const, 'form' as const, 'unlabelled' as const),
+          creds,
+        }),
+        (r) => {
+          const { body, headers } = encodeFields(r.fields, r.as);
+          return { method: 'POST', path: r.path, body, headers: { ...headers, ...r.creds } };
+        },
+      );
       await expectHealthy(stack);
     });
 
-    it('bytes that are not UTF-8, odd and missing content types, content encodings', { timeout: fuzzTimeout() }, async () => {
+    it('bytes that are not UTF-8, odd and missing content types, content encodings', {
+      timeout: fuzzTimeout(),
+    }, async () => {
       const body = fc.oneof(
         invalidUtf8,
         fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes)),
@@ -156,9 +214,25 @@ for (const setup of SETUPS) {
     });
 
     it('random header values', { timeout: fuzzTimeout() }, async () => {
-      const headerName = fc.constantFrom('accept', 'origin', 'x-forwarded-for', 'access-control-request-method', 'content-type', 'expect-ct', 'x-graphql-yoga-csrf', 'if-none-match', 'range');
+      const headerName = fc.constantFrom(
+        'accept',
+        'origin',
+        'x-forwarded-for',
+        'access-control-request-method',
+        'content-type',
+        'expect-ct',
+        'x-graphql-yoga-csrf',
+        'if-none-match',
+        'range',
+      );
       const headers = fc.dictionary(headerName, headerValue, { maxKeys: 4 });
-      const request = fc.record({ method: fc.constantFrom('GET', 'POST', 'HEAD', 'OPTIONS'), path: fc.constantFrom(...KNOWN_PATHS), headers, creds, prompt: quickPrompt });
+      const request = fc.record({
+        method: fc.constantFrom('GET', 'POST', 'HEAD', 'OPTIONS'),
+        path: fc.constantFrom(...KNOWN_PATHS),
+        headers,
+        creds,
+        prompt: quickPrompt,
+      });
       await property(request, (r) => ({
         method: r.method,
         path: r.path,
@@ -170,20 +244,40 @@ for (const setup of SETUPS) {
 
     it('request lines and headers no client library would send', { timeout: fuzzTimeout(40) }, async () => {
       const rawByte = fc.integer({ min: 0, max: 255 }).filter((c) => c !== 0x0d && c !== 0x0a);
-      const rawText = (minLength: number, maxLength: number) => fc.array(rawByte, { minLength, maxLength }).map((bytes) => Buffer.from(bytes));
+      const rawText = (minLength: number, maxLength: number) =>
+        fc.array(rawByte, { minLength, maxLength }).map((bytes) => Buffer.from(bytes));
       const request = fc.record({
-        method: fc.oneof(fc.constantFrom('GET', 'POST', 'CONNECT', 'PRI', 'G ET', ''), fc.stringMatching(/^[!-~]{1,10}$/)),
-        target: fc.oneof(rawText(0, 80), fc.constantFrom(...KNOWN_PATHS, '/graphql', '/graphql?query=%7Bhealth%7Bstatus%7D%7D').map((p) => Buffer.from(p))),
+        method: fc.oneof(
+          fc.constantFrom('GET', 'POST', 'CONNECT', 'PRI', 'G ET', ''),
+          fc.stringMatching(/^[!-~]{1,10}$/),
+        ),
+        target: fc.oneof(
+          rawText(0, 80),
+          fc
+            .constantFrom(...KNOWN_PATHS, '/graphql', '/graphql?query=%7Bhealth%7Bstatus%7D%7D')
+            .map((p) => Buffer.from(p)),
+        ),
         version: fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1 extra', 'HTTP/9', ''),
         header: rawText(0, 120),
-        extra: fc.constantFrom('', 'Upgrade: websocket\r\nConnection: Upgrade\r\n', 'Expect: 100-continue\r\n', 'Content-Type: application/json\r\n', 'Content-Encoding: gzip\r\n', 'Host: second\r\n'),
+        extra: fc.constantFrom(
+          '',
+          'Upgrade: websocket\r\nConnection: Upgrade\r\n',
+          'Expect: 100-continue\r\n',
+          'Content-Type: application/json\r\n',
+          'Content-Encoding: gzip\r\n',
+          'Host: second\r\n',
+        ),
         framing: fc.constantFrom('none', 'exact', 'short', 'invalid', 'chunked', 'chunked-broken', 'both'),
         invalidLength: fc.constantFrom('-1', 'abc', '1, 2', '99999999999999999999', '0x10', ''),
         // Never empty, and without line breaks: a body shorter than its Content-Length would make the server wait, rightly, for the rest.
         body: rawText(8, 64),
       });
       const framed = (r: { framing: string; invalidLength: string; body: Buffer }): [string, Buffer] => {
-        const chunked = Buffer.concat([Buffer.from(`${r.body.length.toString(16)}\r\n`), r.body, Buffer.from('\r\n0\r\n\r\n')]);
+        const chunked = Buffer.concat([
+          Buffer.from(`${r.body.length.toString(16)}\r\n`),
+          r.body,
+          Buffer.from('\r\n0\r\n\r\n'),
+        ]);
         switch (r.framing) {
           case 'exact':
             return [`Content-Length: ${r.body.length}\r\n`, r.body];
@@ -194,7 +288,10 @@ for (const setup of SETUPS) {
           case 'chunked':
             return ['Transfer-Encoding: chunked\r\n', chunked];
           case 'chunked-broken':
-            return ['Transfer-Encoding: chunked\r\n', Buffer.concat([Buffer.from('zz'), r.body, Buffer.from('\r\n0\r\n\r\n')])];
+            return [
+              'Transfer-Encoding: chunked\r\n',
+              Buffer.concat([Buffer.from('zz'), r.body, Buffer.from('\r\n0\r\n\r\n')]),
+            ];
           case 'both':
             return [`Transfer-Encoding: chunked\r\nContent-Length: ${chunked.length}\r\n`, chunked];
           default:

@@ -9,7 +9,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../support/stack.js';
 import { expectWsOutcome } from './support/answers.js';
-import { errorLines, expectHealthy, fuzzTimeout, HEAP_GROWTH_LIMIT_MB, SETUPS, startFuzzStack } from './support/fuzz-stack.js';
+import {
+  errorLines,
+  expectHealthy,
+  fuzzTimeout,
+  HEAP_GROWTH_LIMIT_MB,
+  SETUPS,
+  startFuzzStack,
+} from './support/fuzz-stack.js';
 import { MB, settledHeap } from './support/heap.js';
 import { agent } from './support/http.js';
 import { credentials } from './support/inputs.js';
@@ -21,7 +28,9 @@ import { session, type Action } from './support/ws.js';
 const MAX_BODY_SIZE = 65_536;
 
 const openConnections = (stack: Stack) =>
-  new Promise<number>((resolve, reject) => stack.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+  new Promise<number>((resolve, reject) =>
+    stack.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+  );
 
 for (const setup of SETUPS) {
   describe(`WebSocket fuzz, ${setup.name}`, () => {
@@ -40,8 +49,15 @@ for (const setup of SETUPS) {
       faults = watchProcessFaults();
       stack = await startFuzzStack(keys);
       url = `${stack.url.replace('http', 'ws')}/graphql`;
-      const warmUp = { kind: 'text' as const, data: '{"id":"w","type":"subscribe","payload":{"query":"{ health { status } }"}}' };
-      await session(url, { protocols: ['graphql-transport-ws'], headers: {}, actions: [...init(), warmUp, { kind: 'wait', ms: 50 }] });
+      const warmUp = {
+        kind: 'text' as const,
+        data: '{"id":"w","type":"subscribe","payload":{"query":"{ health { status } }"}}',
+      };
+      await session(url, {
+        protocols: ['graphql-transport-ws'],
+        headers: {},
+        actions: [...init(), warmUp, { kind: 'wait', ms: 50 }],
+      });
       heapBefore = await settledHeap();
     });
     afterAll(async () => {
@@ -62,12 +78,16 @@ for (const setup of SETUPS) {
         actions: fc.array(action(keys), { maxLength: 8 }),
       });
       await holds(request, async (r) => {
-        expectWsOutcome(await session(url, { protocols: r.protocols, headers: r.headers, actions: [...r.start, ...r.actions] }));
+        expectWsOutcome(
+          await session(url, { protocols: r.protocols, headers: r.headers, actions: [...r.start, ...r.actions] }),
+        );
       });
       await expectHealthy(stack);
     });
 
-    it('frames built by hand: unmasked, reserved bits and opcodes, broken fragments, bad UTF-8, any close code', { timeout: fuzzTimeout(60) }, async () => {
+    it('frames built by hand: unmasked, reserved bits and opcodes, broken fragments, bad UTF-8, any close code', {
+      timeout: fuzzTimeout(60),
+    }, async () => {
       const request = fc.record({
         initialised: fc.boolean(),
         before: fc.array(action(keys), { maxLength: 2 }),
@@ -89,7 +109,11 @@ for (const setup of SETUPS) {
       await holds(request, async (r) => {
         const data = `{"id":"1","type":"subscribe","payload":{"query":"{ health { status } }","extensions":{"x":"${'x'.repeat(r.size)}"}}}`;
         const huge: Action = r.binary ? { kind: 'binary', data: Buffer.from(data) } : { kind: 'text', data };
-        const outcome = await session(url, { protocols: ['graphql-transport-ws'], headers: {}, actions: [...(r.initialised ? init() : []), huge] });
+        const outcome = await session(url, {
+          protocols: ['graphql-transport-ws'],
+          headers: {},
+          actions: [...(r.initialised ? init() : []), huge],
+        });
         expectWsOutcome(outcome);
         expect(outcome.closeCode, JSON.stringify(outcome)).toBe(1009);
         expect(outcome.serverClosedFirst).toBe(true);
@@ -98,7 +122,10 @@ for (const setup of SETUPS) {
     });
 
     it('answers protocol violations with the graphql-ws close codes', async () => {
-      const subscribe = (id: string): Action => ({ kind: 'text', data: `{"id":"${id}","type":"subscribe","payload":{"query":"subscription { taskUpdated(id: \\"x\\") { id } }"}}` });
+      const subscribe = (id: string): Action => ({
+        kind: 'text',
+        data: `{"id":"${id}","type":"subscribe","payload":{"query":"subscription { taskUpdated(id: \\"x\\") { id } }"}}`,
+      });
       // An operation still running when the same id comes again: a generation of a second.
       const subscribeNever = (id: string): Action => ({
         kind: 'text',
@@ -110,13 +137,26 @@ for (const setup of SETUPS) {
         ['not JSON', [...init(), { kind: 'text', data: '{"type":' }], 4400],
         ['a message of no known type', [...init(), { kind: 'text', data: '{"type":"start","id":"1"}' }], 4400],
         ['a message only a server sends', [...init(), { kind: 'text', data: '{"type":"connection_ack"}' }], 4400],
-        ['a result from the client', [...init(), { kind: 'text', data: '{"type":"next","id":"1","payload":{"data":null}}' }], 4400],
-        ['a subscribe without an id', [...init(), { kind: 'text', data: '{"type":"subscribe","payload":{"query":"{ __typename }"}}' }], 4400],
+        [
+          'a result from the client',
+          [...init(), { kind: 'text', data: '{"type":"next","id":"1","payload":{"data":null}}' }],
+          4400,
+        ],
+        [
+          'a subscribe without an id',
+          [...init(), { kind: 'text', data: '{"type":"subscribe","payload":{"query":"{ __typename }"}}' }],
+          4400,
+        ],
         ['a second subscribe with the same id', [...init(), subscribeNever('1'), subscribeNever('1')], 4409],
       ];
-      if (keys.length) cases.push(['a wrong key', init('{"authorization":"Bearer not-a-key"}'), 4403], ['no key', init('{}'), 4401]);
+      if (keys.length)
+        cases.push(['a wrong key', init('{"authorization":"Bearer not-a-key"}'), 4403], ['no key', init('{}'), 4401]);
       for (const [name, actions, code] of cases) {
-        const outcome = await session(url, { protocols: ['graphql-transport-ws'], headers: {}, actions: [...actions, { kind: 'wait', ms: 50 }] });
+        const outcome = await session(url, {
+          protocols: ['graphql-transport-ws'],
+          headers: {},
+          actions: [...actions, { kind: 'wait', ms: 50 }],
+        });
         expectWsOutcome(outcome);
         expect(outcome.closeCode, name).toBe(code);
       }
@@ -131,11 +171,20 @@ for (const setup of SETUPS) {
         '{ helth { status } }',
       ];
       for (const query of documents) {
-        const subscribe: Action = { kind: 'text', data: JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }) };
-        const outcome = await session(url, { protocols: ['graphql-transport-ws'], headers: {}, actions: [...init(), subscribe, { kind: 'wait', ms: 100 }] });
+        const subscribe: Action = {
+          kind: 'text',
+          data: JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }),
+        };
+        const outcome = await session(url, {
+          protocols: ['graphql-transport-ws'],
+          headers: {},
+          actions: [...init(), subscribe, { kind: 'wait', ms: 100 }],
+        });
         expectWsOutcome(outcome);
         expect(outcome.serverClosedFirst, query.slice(0, 40)).toBe(false);
-        const error = outcome.messages.map((text) => JSON.parse(text) as { type: string; id?: string }).find((m) => m.type === 'error');
+        const error = outcome.messages
+          .map((text) => JSON.parse(text) as { type: string; id?: string })
+          .find((m) => m.type === 'error');
         expect(error?.id, query.slice(0, 40)).toBe('1');
       }
     });

@@ -78,9 +78,15 @@ describe('API keys on GraphQL (HTTP, SSE and WebSocket)', () => {
   });
 
   it('accepts a right key as a bearer token or as x-api-key, and a key from the file of hashes', async () => {
-    expect((await gql(stack.url, '{ health { status } }', undefined, bearer(ALICE))).data).toEqual({ health: { status: 'ok' } });
-    expect((await gql(stack.url, '{ health { status } }', undefined, { 'x-api-key': BOB })).data).toEqual({ health: { status: 'ok' } });
-    expect((await gql(stack.url, '{ health { status } }', undefined, bearer(CAROL))).data).toEqual({ health: { status: 'ok' } });
+    expect((await gql(stack.url, '{ health { status } }', undefined, bearer(ALICE))).data).toEqual({
+      health: { status: 'ok' },
+    });
+    expect((await gql(stack.url, '{ health { status } }', undefined, { 'x-api-key': BOB })).data).toEqual({
+      health: { status: 'ok' },
+    });
+    expect((await gql(stack.url, '{ health { status } }', undefined, bearer(CAROL))).data).toEqual({
+      health: { status: 'ok' },
+    });
   });
 
   it('keeps tasks private to the key that created them: read, list and subscribe', async () => {
@@ -91,7 +97,12 @@ describe('API keys on GraphQL (HTTP, SSE and WebSocket)', () => {
       bearer(ALICE),
     );
     const id = created.data!.createVideo.id;
-    const asAlice = await gql<{ task: { prompt: string } | null }>(stack.url, `{ task(id: "${id}") { prompt } }`, undefined, bearer(ALICE));
+    const asAlice = await gql<{ task: { prompt: string } | null }>(
+      stack.url,
+      `{ task(id: "${id}") { prompt } }`,
+      undefined,
+      bearer(ALICE),
+    );
     expect(asAlice.data?.task?.prompt).toContain('secret garden');
 
     const asBob = await gql<{ task: unknown; tasks: { edges: unknown[] } }>(
@@ -124,7 +135,9 @@ describe('API keys on GraphQL (HTTP, SSE and WebSocket)', () => {
     expect((await firstResult(viaInit, '{ health { status } }')).value).toEqual({ data: { health: { status: 'ok' } } });
     await viaInit.dispose();
     const viaHeader = connect(stack, undefined, { 'x-api-key': BOB });
-    expect((await firstResult(viaHeader, '{ health { status } }')).value).toEqual({ data: { health: { status: 'ok' } } });
+    expect((await firstResult(viaHeader, '{ health { status } }')).value).toEqual({
+      data: { health: { status: 'ok' } },
+    });
     await viaHeader.dispose();
   });
 

@@ -4,7 +4,9 @@ import { gql, startStack, type Stack } from '../support/stack.js';
 describe('GraphQL hardening', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ env: { GRAPHQL_MAX_DEPTH: '4', GRAPHQL_MAX_ALIASES: '5', GRAPHQL_MAX_TOKENS: '300', MAX_BODY_SIZE: '4096' } });
+    stack = await startStack({
+      env: { GRAPHQL_MAX_DEPTH: '4', GRAPHQL_MAX_ALIASES: '5', GRAPHQL_MAX_TOKENS: '300', MAX_BODY_SIZE: '4096' },
+    });
   });
   afterAll(() => stack.close());
 

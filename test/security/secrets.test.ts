@@ -26,7 +26,8 @@ const CREATE_IMAGE = `mutation ($q: String!) { createImage(input: { query: $q })
   __typename ... on ImageGeneration { taskId prompt images { url } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`;
 const CREATE_VIDEO = `mutation ($q: String!) { createVideo(input: { query: $q }) {
   __typename ... on VideoTask { id status error } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`;
-const TASK_UPDATED = 'subscription ($id: ID!) { taskUpdated(id: $id) { id status error errorCode ... on VideoTask { video } } }';
+const TASK_UPDATED =
+  'subscription ($id: ID!) { taskUpdated(id: $id) { id status error errorCode ... on VideoTask { video } } }';
 const TASKS = `{ tasks(first: 100) { edges { node { id kind status prompt error errorCode
   ... on ImageTask { images { url } revisedPrompt } ... on VideoTask { video } } } } }`;
 
@@ -81,7 +82,8 @@ function followTask(t: Transcript, base: string, id: string, headers: Record<str
     async () => {
       const answer = await t.rest(base, 'GET', `/task/${id}`, undefined, headers);
       const status = answer.json?.data?.status;
-      if (status !== 'completed' && status !== 'failed' && answer.status === 200) throw new Error(`task ${id} is ${status}`);
+      if (status !== 'completed' && status !== 'failed' && answer.status === 200)
+        throw new Error(`task ${id} is ${status}`);
       return answer;
     },
     { timeout: 8_000, interval: 50 },
@@ -104,7 +106,10 @@ describe('secrets never leave the server', () => {
     faults = watchProcessFaults();
     for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
       vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        transcript.add(`console.${method}`, args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 10 }))).join(' '));
+        transcript.add(
+          `console.${method}`,
+          args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 10 }))).join(' '),
+        );
       });
     }
     store = new FailingStore(`the store is down: cookie _U=${COOKIE}; key ${ALPHA}`);
@@ -113,7 +118,15 @@ describe('secrets never leave the server', () => {
       startStack({ env: keyed }),
       startStack({ env: { ...keyed, BING_COOKIE_U: EXPIRED } }),
       startStack({ env: keyed, app: { store } }),
-      startStack({ env: { ...keyed, RATE_LIMIT_PER_MINUTE: '2', MAX_SUBSCRIPTIONS_PER_KEY: '1', BING_MAX_IN_FLIGHT: '1', QUEUE_MAX: '0' } }),
+      startStack({
+        env: {
+          ...keyed,
+          RATE_LIMIT_PER_MINUTE: '2',
+          MAX_SUBSCRIPTIONS_PER_KEY: '1',
+          BING_MAX_IN_FLIGHT: '1',
+          QUEUE_MAX: '0',
+        },
+      }),
     ]);
     stacks.push(main, expired, broken, limited);
   });
@@ -130,7 +143,9 @@ describe('secrets never leave the server', () => {
     vi.restoreAllMocks();
   });
 
-  it('through every failure of an image generation, over REST, GraphQL, SSE and WebSocket', { timeout: 60_000 }, async () => {
+  it('through every failure of an image generation, over REST, GraphQL, SSE and WebSocket', {
+    timeout: 60_000,
+  }, async () => {
     const codes = new Set<string>();
     const statuses = new Set<number>();
     await Promise.all(
@@ -147,7 +162,15 @@ describe('secrets never leave the server', () => {
       }),
     );
     // The paths were really taken, with the cookie really on the wire.
-    for (const code of ['PROMPT_REJECTED', 'UNSUPPORTED_LANGUAGE', 'RATE_LIMITED', 'UPSTREAM', 'TIMEOUT', 'ImageGeneration']) expect(codes).toContain(code);
+    for (const code of [
+      'PROMPT_REJECTED',
+      'UNSUPPORTED_LANGUAGE',
+      'RATE_LIMITED',
+      'UPSTREAM',
+      'TIMEOUT',
+      'ImageGeneration',
+    ])
+      expect(codes).toContain(code);
     for (const status of [200, 422, 429, 502, 504]) expect(statuses).toContain(status);
     expect(main.sim.requests.some((request) => request.headers.cookie === `_U=${COOKIE}`)).toBe(true);
   });
@@ -161,7 +184,8 @@ describe('secrets never leave the server', () => {
           transcript.graphql(main.url, CREATE_VIDEO, { q: prompt }, bearer(BETA)),
         ]);
         const followed: Array<Promise<unknown>> = [];
-        if (viaRest.status === 200) followed.push(followTask(transcript, main.url, viaRest.json.data.taskId, { 'x-api-key': BETA }));
+        if (viaRest.status === 200)
+          followed.push(followTask(transcript, main.url, viaRest.json.data.taskId, { 'x-api-key': BETA }));
         const id = viaGraphQL.json?.data?.createVideo?.id as string | undefined;
         if (id) {
           followed.push(
@@ -245,7 +269,12 @@ describe('secrets never leave the server', () => {
       echoes.rest(main.url, 'GET', `/task/${ALPHA}`, undefined, bearer(BETA)),
       echoes.http(main.url, `/graphql?query=${encodeURIComponent('{ health { status } }')}&api_key=${ALPHA}`),
       echoes.graphql(main.url, 'query ($id: ID!) { task(id: $id) { id } }', { id: ALPHA }, bearer(BETA)),
-      echoes.graphql(main.url, 'query ($first: Int) { tasks(first: $first) { edges { cursor } } }', { first: COOKIE }, bearer(BETA)),
+      echoes.graphql(
+        main.url,
+        'query ($first: Int) { tasks(first: $first) { edges { cursor } } }',
+        { first: COOKIE },
+        bearer(BETA),
+      ),
       echoes.http(main.url, '/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...bearer(BETA) },
@@ -260,23 +289,70 @@ describe('secrets never leave the server', () => {
     await Promise.all([
       transcript.http(main.url, '/create/image', { method: 'POST', headers: json, body: '{"query": ' }),
       transcript.http(main.url, '/create/image', { method: 'POST', headers: json, body: '[1, 2]' }),
-      transcript.http(main.url, '/create/image', { method: 'POST', headers: json, body: Buffer.from([0x7b, 0xc0, 0xaf, 0x7d]) }),
-      transcript.http(main.url, '/create/video', { method: 'POST', headers: { ...bearer(ALPHA), 'content-type': 'text/plain' }, body: 'waves' }),
-      transcript.http(main.url, '/create/image', { method: 'POST', headers: json, body: JSON.stringify({ query: 'x'.repeat(200_000) }) }),
-      transcript.http(main.url, '/create/image', { method: 'POST', headers: json, body: JSON.stringify({ query: 5, model: 'NOPE', aspect: {} }) }),
+      transcript.http(main.url, '/create/image', {
+        method: 'POST',
+        headers: json,
+        body: Buffer.from([0x7b, 0xc0, 0xaf, 0x7d]),
+      }),
+      transcript.http(main.url, '/create/video', {
+        method: 'POST',
+        headers: { ...bearer(ALPHA), 'content-type': 'text/plain' },
+        body: 'waves',
+      }),
+      transcript.http(main.url, '/create/image', {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ query: 'x'.repeat(200_000) }),
+      }),
+      transcript.http(main.url, '/create/image', {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ query: 5, model: 'NOPE', aspect: {} }),
+      }),
       transcript.http(main.url, '/graphql', { method: 'POST', headers: json, body: '{"query": "{ health ' }),
-      transcript.http(main.url, '/graphql', { method: 'POST', headers: json, body: '{"query": "{ health { status } }", "variables": "x"}' }),
-      transcript.http(main.url, '/graphql', { method: 'POST', headers: { ...bearer(ALPHA), 'content-type': 'text/plain' }, body: '{ health { status } }' }),
-      transcript.http(main.url, `/graphql?query=${encodeURIComponent('{ health { status } }')}&variables=%7B`, { headers: bearer(ALPHA) }),
+      transcript.http(main.url, '/graphql', {
+        method: 'POST',
+        headers: json,
+        body: '{"query": "{ health { status } }", "variables": "x"}',
+      }),
+      transcript.http(main.url, '/graphql', {
+        method: 'POST',
+        headers: { ...bearer(ALPHA), 'content-type': 'text/plain' },
+        body: '{ health { status } }',
+      }),
+      transcript.http(main.url, `/graphql?query=${encodeURIComponent('{ health { status } }')}&variables=%7B`, {
+        headers: bearer(ALPHA),
+      }),
       transcript.graphql(main.url, '{ health { status ', {}, bearer(ALPHA)),
-      transcript.graphql(main.url, `{ task(id: ${'['.repeat(3_000)}"x"${']'.repeat(3_000)}) { id } }`, {}, bearer(ALPHA)),
+      transcript.graphql(
+        main.url,
+        `{ task(id: ${'['.repeat(3_000)}"x"${']'.repeat(3_000)}) { id } }`,
+        {},
+        bearer(ALPHA),
+      ),
     ]);
     // Bodies that carry the secrets themselves, broken: they must reach no log line.
     await Promise.all([
-      echoes.http(main.url, '/create/image', { method: 'POST', headers: json, body: `{"query": "${COOKIE}", "key": "${ALPHA}` }),
-      echoes.http(main.url, '/create/image', { method: 'POST', headers: { ...bearer(ALPHA), 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${ALPHA}&model=${COOKIE}` }),
-      echoes.http(main.url, '/graphql', { method: 'POST', headers: json, body: `{"query": "{ task(id: \\"${COOKIE}\\") { id } }", "variables": {"k": "${ALPHA}"` }),
-      echoes.http(main.url, '/graphql', { method: 'POST', headers: json, body: JSON.stringify({ query: `{ task(id: "${ALPHA}") { id } ${COOKIE} }` }) }),
+      echoes.http(main.url, '/create/image', {
+        method: 'POST',
+        headers: json,
+        body: `{"query": "${COOKIE}", "key": "${ALPHA}`,
+      }),
+      echoes.http(main.url, '/create/image', {
+        method: 'POST',
+        headers: { ...bearer(ALPHA), 'content-type': 'application/x-www-form-urlencoded' },
+        body: `query=${ALPHA}&model=${COOKIE}`,
+      }),
+      echoes.http(main.url, '/graphql', {
+        method: 'POST',
+        headers: json,
+        body: `{"query": "{ task(id: \\"${COOKIE}\\") { id } }", "variables": {"k": "${ALPHA}"`,
+      }),
+      echoes.http(main.url, '/graphql', {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ query: `{ task(id: "${ALPHA}") { id } ${COOKIE} }` }),
+      }),
     ]);
   });
 
@@ -284,7 +360,9 @@ describe('secrets never leave the server', () => {
     const created = await transcript.graphql(broken.url, CREATE_VIDEO, { q: 'waves [sim:ms=1]' }, bearer(ALPHA));
     const id = created.json.data.createVideo.id as string;
     // Finished first, so the broken store meets reads of a task that exists.
-    await vi.waitFor(async () => expect((await broken.app.service.getTask(id, { owner: null }))?.status).toBe('COMPLETED'));
+    await vi.waitFor(async () =>
+      expect((await broken.app.service.getTask(id, { owner: null }))?.status).toBe('COMPLETED'),
+    );
     store.failing = true;
     try {
       const answers = await Promise.all([
@@ -319,9 +397,12 @@ describe('secrets never leave the server', () => {
     store.failing = true;
     try {
       // The service could neither record the result nor the failure: it says so in its log, and goes on.
-      await vi.waitFor(() => expect(broken.logs.some((line) => line.includes('could not record a failed generation'))).toBe(true), {
-        timeout: 5_000,
-      });
+      await vi.waitFor(
+        () => expect(broken.logs.some((line) => line.includes('could not record a failed generation'))).toBe(true),
+        {
+          timeout: 5_000,
+        },
+      );
     } finally {
       store.failing = false;
     }
@@ -336,7 +417,10 @@ describe('secrets never leave the server', () => {
 
   it('through the rate limits', { timeout: 30_000 }, async () => {
     const answers: HttpAnswer[] = [];
-    for (let i = 0; i < 3; i++) answers.push(await transcript.rest(limited.url, 'POST', '/create/image', { query: `a cat ${i} [sim:ms=1]` }, bearer(ALPHA)));
+    for (let i = 0; i < 3; i++)
+      answers.push(
+        await transcript.rest(limited.url, 'POST', '/create/image', { query: `a cat ${i} [sim:ms=1]` }, bearer(ALPHA)),
+      );
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 429]);
     await transcript.graphql(limited.url, CREATE_IMAGE, { q: 'a cat' }, bearer(ALPHA));
     await transcript.ws(limited.url, CREATE_VIDEO, { q: 'waves' }, bearer(ALPHA));

@@ -1,7 +1,13 @@
 /** Real HTTP calls against a running simulator, with the URLs the real client builds. */
 
 import { request } from 'undici';
-import { imagePollUrl, imageSubmitBody, imageSubmitUrl, type ImageModel, type RequestType } from '../../src/bing/protocol.js';
+import {
+  imagePollUrl,
+  imageSubmitBody,
+  imageSubmitUrl,
+  type ImageModel,
+  type RequestType,
+} from '../../src/bing/protocol.js';
 import {
   videoFallbackPollUrl,
   videoPollUrl,
@@ -55,11 +61,21 @@ export async function submitImage(
   opts: { model?: ImageModel; rt?: RequestType; cookie?: string | null } = {},
 ): Promise<Submitted> {
   const s = { prompt, model: opts.model ?? 'DALLE', aspect: 'SQUARE' as const, rt: opts.rt ?? 4 };
-  const reply = await call(imageSubmitUrl(origin, s), { method: 'POST', body: imageSubmitBody(s), cookie: opts.cookie });
+  const reply = await call(imageSubmitUrl(origin, s), {
+    method: 'POST',
+    body: imageSubmitBody(s),
+    cookie: opts.cookie,
+  });
   return withId(reply, origin);
 }
 
-export function pollImage(origin: string, id: string, prompt: string, model: ImageModel = 'DALLE', cookie?: string | null): Promise<Reply> {
+export function pollImage(
+  origin: string,
+  id: string,
+  prompt: string,
+  model: ImageModel = 'DALLE',
+  cookie?: string | null,
+): Promise<Reply> {
   return call(imagePollUrl(origin, { requestId: id, prompt, model, aspect: 'SQUARE' }), { cookie });
 }
 
@@ -70,11 +86,22 @@ export async function submitVideo(
   more: Partial<VideoSubmit> & { cookie?: string | null } = {},
 ): Promise<Submitted> {
   const r = videoSubmitRequest(origin, form, { prompt, aspect: 'PORTRAIT', mode: 'FAST', ...more });
-  const reply = await call(r.url, { method: 'POST', body: r.body, headers: { referer: r.referer }, cookie: more.cookie });
+  const reply = await call(r.url, {
+    method: 'POST',
+    body: r.body,
+    headers: { referer: r.referer },
+    cookie: more.cookie,
+  });
   return withId(reply, origin);
 }
 
-export function pollVideo(origin: string, id: string, prompt: string, mode: VideoMode = 'FAST', path?: 'generator' | 'create'): Promise<Reply> {
+export function pollVideo(
+  origin: string,
+  id: string,
+  prompt: string,
+  mode: VideoMode = 'FAST',
+  path?: 'generator' | 'create',
+): Promise<Reply> {
   return call(videoPollUrl(origin, { requestId: id, prompt, aspect: 'PORTRAIT', mode }, path));
 }
 

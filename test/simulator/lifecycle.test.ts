@@ -22,7 +22,11 @@ describe('recording and control', () => {
     await call(`${sim.url}/th/id/OIG1.x`);
     expect(sim.requests).toHaveLength(2);
     const [submit, poll] = sim.requests;
-    expect(submit).toMatchObject({ method: 'POST', path: '/images/create', query: { q: 'a cat [sim:ms=0]', rt: '4', mdl: '0', ar: '1', FORM: 'GENCRE' } });
+    expect(submit).toMatchObject({
+      method: 'POST',
+      path: '/images/create',
+      query: { q: 'a cat [sim:ms=0]', rt: '4', mdl: '0', ar: '1', FORM: 'GENCRE' },
+    });
     expect(submit!.headers.cookie).toContain(`_U=${COOKIE}`);
     expect(submit!.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(Object.keys(submit!.headers).every((h) => h === h.toLowerCase())).toBe(true);
@@ -41,7 +45,10 @@ describe('recording and control', () => {
     const jobs = JSON.parse((await call(`${sim.url}/__sim/jobs`)).text) as { id: string; readyAt: number | null }[];
     expect(jobs).toEqual([expect.objectContaining({ id, readyAt: null })]);
 
-    const set = await call(`${sim.url}/__sim/scenario`, { method: 'POST', body: JSON.stringify({ submit: 'blocked' }) });
+    const set = await call(`${sim.url}/__sim/scenario`, {
+      method: 'POST',
+      body: JSON.stringify({ submit: 'blocked' }),
+    });
     expect(set.status).toBe(200);
     expect((await submitImage(sim.url, 'a dog')).text).toContain('This prompt has been blocked');
     expect((await call(`${sim.url}/__sim/scenario`, { method: 'POST', body: '{"bogus":1}' })).status).toBe(400);
@@ -59,7 +66,10 @@ describe('recording and control', () => {
     const job = sim.jobs.get(accepted.id!)!;
     expect(job.readyAt - job.submittedAt).toBe(42);
     expect((await call(`${sim.url}/__sim/configure`, { method: 'POST', body: '{"timeScale":-1}' })).status).toBe(400);
-    await call(`${sim.url}/__sim/configure`, { method: 'POST', body: JSON.stringify({ validCookies: null, durations: { DALLE: { minMs: 5000, maxMs: 15000 } } }) });
+    await call(`${sim.url}/__sim/configure`, {
+      method: 'POST',
+      body: JSON.stringify({ validCookies: null, durations: { DALLE: { minMs: 5000, maxMs: 15000 } } }),
+    });
     expect((await submitImage(sim.url, 'a dog')).status).toBe(302);
 
     expect((await call(`${sim.url}/__sim/reset`, { method: 'POST' })).status).toBe(200);

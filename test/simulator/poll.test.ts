@@ -98,7 +98,9 @@ describe('image poll', () => {
     expect(sources.some((s) => s.includes('/th/id/') && /\.js$/.test(s))).toBe(true);
     expect(sources.some((s) => s.includes('/th/id/') && /\.svg(\?|$)/.test(s))).toBe(true);
     for (const p of PLACEHOLDER_IMAGES) expect(sources).toContain(p);
-    expect(sources.some((s) => !new URL(s).hostname.endsWith('bing.com') && !new URL(s).hostname.endsWith('bing.net'))).toBe(true);
+    expect(
+      sources.some((s) => !new URL(s).hostname.endsWith('bing.com') && !new URL(s).hostname.endsWith('bing.net')),
+    ).toBe(true);
     const real = resultImageNames(job);
     const mentions = (name: string) => sources.filter((s) => s.includes(`/th/id/${name}?`)).length;
     for (const n of real) expect(mentions(n)).toBeGreaterThanOrEqual(2);

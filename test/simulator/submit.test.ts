@@ -97,7 +97,9 @@ describe('image submit', () => {
   it('uses setScenario as the default, and prompt directives win', async () => {
     sim.setScenario({ submit: 'quota' });
     expect(markersIn((await submitImage(sim.url, 'a cat')).text)).toEqual(["you can't submit any more prompts"]);
-    expect(markersIn((await submitImage(sim.url, 'a cat [sim:review]')).text)).toEqual(['this prompt is being reviewed']);
+    expect(markersIn((await submitImage(sim.url, 'a cat [sim:review]')).text)).toEqual([
+      'this prompt is being reviewed',
+    ]);
     sim.setScenario(null);
     expect((await submitImage(sim.url, 'a cat')).status).toBe(302);
     expect(() => sim.setScenario({ submit: 'nope' as never })).toThrow(TypeError);

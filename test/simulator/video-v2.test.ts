@@ -16,14 +16,18 @@ beforeEach(() => {
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
-async function post(path: string, query: Record<string, string>, body = 'q=waves'): Promise<{ status: number; location?: string; text: string }> {
+async function post(
+  path: string,
+  query: Record<string, string>,
+  body = 'q=waves',
+): Promise<{ status: number; location?: string; text: string }> {
   const url = new URL(path, sim.url);
   url.search = new URLSearchParams(query).toString();
   const reply = await call(url, { method: 'POST', body });
   return { status: reply.status, location: reply.headers.location as string | undefined, text: reply.text };
 }
 
-describe('modes and the wrappers\' variants', () => {
+describe("modes and the wrappers' variants", () => {
   it.each([
     [{ sm: '1', rt: '4', mdl: '0', ar: '4' }, 'VIDEO', 4],
     [{ sm: '0', pt: '3', ar: '5', ctype: 'video' }, 'VIDEO_STANDARD', 5],
@@ -50,14 +54,22 @@ describe('modes and the wrappers\' variants', () => {
 });
 
 describe('fast creations', () => {
-  it.each(['remaining', 'aria', 'text'] as const)('are counted per cookie and shown on the count page (%s)', async (form) => {
-    sim.configureVideo({ fastCreations: 2, fastCountForm: form });
-    const count = async () => parseFastCreationsLeft((await call(`${sim.url}/images/create?ctype=video&FORM=GENEXP&rt=4`)).text);
-    expect(await count()).toBe(2);
-    await submitVideo(sim.url, 'waves [sim:ms=0]');
-    expect(await count()).toBe(1);
-    expect(parseFastCreationsLeft((await call(`${sim.url}/images/create?ctype=video&FORM=GENEXP&rt=4`, { cookie: 'other' })).text)).toBe(2);
-  });
+  it.each(['remaining', 'aria', 'text'] as const)(
+    'are counted per cookie and shown on the count page (%s)',
+    async (form) => {
+      sim.configureVideo({ fastCreations: 2, fastCountForm: form });
+      const count = async () =>
+        parseFastCreationsLeft((await call(`${sim.url}/images/create?ctype=video&FORM=GENEXP&rt=4`)).text);
+      expect(await count()).toBe(2);
+      await submitVideo(sim.url, 'waves [sim:ms=0]');
+      expect(await count()).toBe(1);
+      expect(
+        parseFastCreationsLeft(
+          (await call(`${sim.url}/images/create?ctype=video&FORM=GENEXP&rt=4`, { cookie: 'other' })).text,
+        ),
+      ).toBe(2);
+    },
+  );
 
   it('run out: fast answers 200 without Location showing 0; standard is still accepted', async () => {
     sim.configureVideo({ fastCreations: 0 });
@@ -93,9 +105,16 @@ describe('the upload', () => {
   async function upload(fields: Record<string, string>, sid: string | null = sim.video.sid) {
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
-    const response = await fetch(`${sim.url}/images/create/upload?&sid=${sid ?? ''}`, { method: 'POST', body: form, headers: { cookie: `_U=${COOKIE}` } });
+    const response = await fetch(`${sim.url}/images/create/upload?&sid=${sid ?? ''}`, {
+      method: 'POST',
+      body: form,
+      headers: { cookie: `_U=${COOKIE}` },
+    });
     const text = await response.text();
-    return { status: response.status, body: (text.startsWith('{') ? JSON.parse(text) : { text }) as Record<string, unknown> };
+    return {
+      status: response.status,
+      body: (text.startsWith('{') ? JSON.parse(text) : { text }) as Record<string, unknown>,
+    };
   }
 
   it('takes the multipart field imageBase64 and answers a bcid; the submit must name an uploaded one', async () => {
@@ -120,16 +139,30 @@ describe('the upload', () => {
 describe('finished shapes and the detail call', () => {
   it('[sim:video=value] and [sim:video=cards] with its detail call', async () => {
     const value = await submitVideo(sim.url, 'waves [sim:ms=0] [sim:video=value]');
-    const body = JSON.parse((await pollVideo(sim.url, value.id!, 'waves')).text) as { value: Array<Record<string, unknown>> };
-    expect(body.value[0]).toMatchObject({ contentUrl: videoUrl(sim.jobs.get(value.id!)!, sim.url), width: 720, height: 1280, encodingFormat: 'mp4', duration: 'PT8S' });
+    const body = JSON.parse((await pollVideo(sim.url, value.id!, 'waves')).text) as {
+      value: Array<Record<string, unknown>>;
+    };
+    expect(body.value[0]).toMatchObject({
+      contentUrl: videoUrl(sim.jobs.get(value.id!)!, sim.url),
+      width: 720,
+      height: 1280,
+      encodingFormat: 'mp4',
+      duration: 'PT8S',
+    });
 
     const cards = await submitVideo(sim.url, 'waves [sim:ms=0] [sim:video=cards]');
     const page = (await pollVideo(sim.url, cards.id!, 'waves')).text;
     expect(page).toMatch(/view=detailv2[^"]*datatype=video/);
     const card = sim.video.extras.get(cards.id!)!.card;
-    const detail = await call(`${sim.url}/images/create/detail/async/${cards.id}?imageId=${card.imageId}&ctype=video&skey=${card.skey}&datatype=video`);
-    expect((JSON.parse(detail.text) as { value: Array<{ contentUrl: string }> }).value[0]!.contentUrl).toBe(videoUrl(sim.jobs.get(cards.id!)!, sim.url));
-    const wrong = await call(`${sim.url}/images/create/detail/async/${cards.id}?imageId=nope&ctype=video&skey=${card.skey}&datatype=video`);
+    const detail = await call(
+      `${sim.url}/images/create/detail/async/${cards.id}?imageId=${card.imageId}&ctype=video&skey=${card.skey}&datatype=video`,
+    );
+    expect((JSON.parse(detail.text) as { value: Array<{ contentUrl: string }> }).value[0]!.contentUrl).toBe(
+      videoUrl(sim.jobs.get(cards.id!)!, sim.url),
+    );
+    const wrong = await call(
+      `${sim.url}/images/create/detail/async/${cards.id}?imageId=nope&ctype=video&skey=${card.skey}&datatype=video`,
+    );
     expect(JSON.parse(wrong.text)).toEqual({ value: [] });
   });
 
@@ -145,6 +178,7 @@ describe('control API', () => {
     const set = (body: unknown) => fetch(`${sim.url}/__sim/video`, { method: 'POST', body: JSON.stringify(body) });
     expect((await set({ fastCreations: 0 })).status).toBe(200);
     expect((await submitVideo(sim.url, 'waves')).status).toBe(200);
-    for (const bad of [{ fastCreations: -1 }, { fastCountForm: 'nope' }, { upload: 'maybe' }, [1]]) expect((await set(bad)).status).toBe(400);
+    for (const bad of [{ fastCreations: -1 }, { fastCountForm: 'nope' }, { upload: 'maybe' }, [1]])
+      expect((await set(bad)).status).toBe(400);
   });
 });

@@ -99,17 +99,21 @@ describe('video poll', () => {
 
   it('[sim:video-error=...] and [sim:video-rejected]', async () => {
     const failed = await submitVideo(sim.url, 'waves [sim:ms=0] [sim:video-error=Generation failed]');
-    expect(JSON.parse((await pollVideo(sim.url, failed.id!, 'waves')).text)).toEqual({ errorMessage: 'Generation failed' });
+    expect(JSON.parse((await pollVideo(sim.url, failed.id!, 'waves')).text)).toEqual({
+      errorMessage: 'Generation failed',
+    });
     const rejected = await submitVideo(sim.url, 'waves [sim:ms=0] [sim:video-rejected]');
     expect(markersIn((await pollVideo(sim.url, rejected.id!, 'waves')).text)).toEqual(['this prompt has been blocked']);
   });
 
   it('[sim:video-host=bing] and [sim:video-thumb] vary the URL', async () => {
     const bing = await submitVideo(sim.url, 'waves [sim:ms=0] [sim:video-host=bing]');
-    const bingUrl = (JSON.parse((await pollVideo(sim.url, bing.id!, 'waves')).text) as { showContent: string }).showContent;
+    const bingUrl = (JSON.parse((await pollVideo(sim.url, bing.id!, 'waves')).text) as { showContent: string })
+      .showContent;
     expect(bingUrl).toBe(`https://th.bing.com/videos/${bing.id}.mp4?pid=videocreator`);
     const thumb = await submitVideo(sim.url, 'waves [sim:ms=0] [sim:video-thumb]');
-    const thumbUrl = (JSON.parse((await pollVideo(sim.url, thumb.id!, 'waves')).text) as { showContent: string }).showContent;
+    const thumbUrl = (JSON.parse((await pollVideo(sim.url, thumb.id!, 'waves')).text) as { showContent: string })
+      .showContent;
     expect(new URL(thumbUrl).searchParams.get('w')).not.toBeNull();
   });
 

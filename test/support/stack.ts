@@ -87,5 +87,8 @@ export async function gql<T = Record<string, unknown>>(
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  return (await response.json()) as { data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+  return (await response.json()) as {
+    data?: T;
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  };
 }

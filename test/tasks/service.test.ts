@@ -55,7 +55,12 @@ describe('an image', () => {
     wait.settle.resolve({ images: ['https://example.com/1.jpg'], revisedPrompt: 'a red fox' });
 
     const task = await created;
-    expect(task).toMatchObject({ kind: 'IMAGE', status: 'COMPLETED', images: ['https://example.com/1.jpg'], owner: 'alice' });
+    expect(task).toMatchObject({
+      kind: 'IMAGE',
+      status: 'COMPLETED',
+      images: ['https://example.com/1.jpg'],
+      owner: 'alice',
+    });
     expect(task.completedAt).not.toBeNull();
     expect(await service.getTask(task.id, ALICE)).toMatchObject({ status: 'COMPLETED', bingRequestId: requestId });
     expect(await service.getTask(task.id, { owner: 'bob' })).toBeUndefined();
@@ -78,7 +83,10 @@ describe('an image', () => {
   });
 
   it('refuses bad input before anything is recorded', async () => {
-    await expect(service.createImage({ query: '' }, ANYONE)).rejects.toMatchObject({ code: 'INVALID_REQUEST', field: 'query' });
+    await expect(service.createImage({ query: '' }, ANYONE)).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      field: 'query',
+    });
     await expect(service.createImage({ query: 'x', model: 'nope' }, ANYONE)).rejects.toMatchObject({ field: 'model' });
     expect(await store.countWithStatus(['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED'])).toBe(0);
     expect(generations.calls).toEqual([]);
@@ -94,7 +102,10 @@ describe('a video', () => {
     const statuses = collect(await service.watch(task.id, ANYONE, 'VIDEO'));
     (await generations.next<{ url: string }>('waitForVideo')).settle.resolve({ url: 'https://example.com/v.mp4' });
     expect(await statuses).toEqual(['PROCESSING', 'COMPLETED']);
-    expect(await service.getTask(task.id, ANYONE)).toMatchObject({ status: 'COMPLETED', video: 'https://example.com/v.mp4' });
+    expect(await service.getTask(task.id, ANYONE)).toMatchObject({
+      status: 'COMPLETED',
+      video: 'https://example.com/v.mp4',
+    });
   });
 
   it('waits QUEUED for a slot, then runs', async () => {
@@ -116,7 +127,10 @@ describe('watching', () => {
     await expect(service.watch('nope', ANYONE)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const created = service.createImage({ query: 'a' }, ANYONE);
     generations.accept(await generations.next<Submitted>('submitImage'));
-    (await generations.next<{ images: string[]; revisedPrompt: null }>('waitForImage')).settle.resolve({ images: [], revisedPrompt: null });
+    (await generations.next<{ images: string[]; revisedPrompt: null }>('waitForImage')).settle.resolve({
+      images: [],
+      revisedPrompt: null,
+    });
     const task = await created;
     await expect(service.watch(task.id, ANYONE, 'VIDEO')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await collect(await service.watch(task.id, ANYONE))).toEqual(['COMPLETED']);
@@ -164,7 +178,10 @@ describe('stop and start', () => {
     await generations.next('submitImage');
     await service.stop();
     await expect(created).rejects.toMatchObject({ code: 'UPSTREAM' });
-    await expect(service.createImage({ query: 'b' }, ANYONE)).rejects.toMatchObject({ code: 'UPSTREAM', retryAfterSeconds: 5 });
+    await expect(service.createImage({ query: 'b' }, ANYONE)).rejects.toMatchObject({
+      code: 'UPSTREAM',
+      retryAfterSeconds: 5,
+    });
 
     const restarted = new TaskService(new FakeGenerations(), store, new LocalTaskEvents(), OPTIONS, silent);
     await restarted.start();

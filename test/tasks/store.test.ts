@@ -30,8 +30,27 @@ function task(over: Partial<ImageTask> | Partial<VideoTask> = {}): Task {
     deadlineAt: 1_700_000_300_000,
     owner: null,
   };
-  if (over.kind === 'VIDEO') return { ...base, kind: 'VIDEO', aspect: 'PORTRAIT', video: null, mode: null, width: null, height: null, durationSeconds: null, ...over } as VideoTask;
-  return { ...base, kind: 'IMAGE', model: 'DALLE', aspect: 'SQUARE', images: [], revisedPrompt: null, ...over } as ImageTask;
+  if (over.kind === 'VIDEO')
+    return {
+      ...base,
+      kind: 'VIDEO',
+      aspect: 'PORTRAIT',
+      video: null,
+      mode: null,
+      width: null,
+      height: null,
+      durationSeconds: null,
+      ...over,
+    } as VideoTask;
+  return {
+    ...base,
+    kind: 'IMAGE',
+    model: 'DALLE',
+    aspect: 'SQUARE',
+    images: [],
+    revisedPrompt: null,
+    ...over,
+  } as ImageTask;
 }
 
 const FULL = task({
@@ -235,7 +254,8 @@ describe.each(implementations)('$name', ({ open }) => {
 
   it('lists and counts by status, oldest first', async () => {
     const statuses: TaskStatus[] = ['PROCESSING', 'QUEUED', 'COMPLETED', 'PROCESSING', 'QUEUED', 'FAILED'];
-    for (const [i, status] of statuses.entries()) await store.insert(task({ id: `s${i}`, status, createdAt: 100 - i * 10 }));
+    for (const [i, status] of statuses.entries())
+      await store.insert(task({ id: `s${i}`, status, createdAt: 100 - i * 10 }));
     await store.insert(task({ id: 's9', status: 'QUEUED', createdAt: 50 }));
     expect((await store.withStatus(['QUEUED', 'PROCESSING'])).map((t) => t.id)).toEqual(['s9', 's4', 's3', 's1', 's0']);
     expect((await store.withStatus(['FAILED'])).map((t) => t.id)).toEqual(['s5']);

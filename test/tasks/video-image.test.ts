@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchImage } from '../../src/http/fetch-image.js';
 import { ServiceError } from '../../src/tasks/errors.js';
-import { allowedImageUrl, imageFromBase64, imageFromUrl, resolveVideoImage, sniffImageType, type VideoImagePolicy } from '../../src/tasks/video-image.js';
+import {
+  allowedImageUrl,
+  imageFromBase64,
+  imageFromUrl,
+  resolveVideoImage,
+  sniffImageType,
+  type VideoImagePolicy,
+} from '../../src/tasks/video-image.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
@@ -33,7 +40,11 @@ describe('image type', () => {
 
 describe('base64', () => {
   it('takes standard, URL-safe and data: URL base64, with line breaks', () => {
-    for (const [bytes, type] of [[PNG, 'image/png'], [JPEG, 'image/jpeg'], [WEBP, 'image/webp']] as const) {
+    for (const [bytes, type] of [
+      [PNG, 'image/png'],
+      [JPEG, 'image/jpeg'],
+      [WEBP, 'image/webp'],
+    ] as const) {
       expect(imageFromBase64(bytes.toString('base64'), 1024)).toMatchObject({ type, bytes: bytes.length });
       expect(imageFromBase64(bytes.toString('base64url'), 1024).type).toBe(type);
       expect(imageFromBase64(`data:${type};base64,${bytes.toString('base64')}`, 1024).type).toBe(type);
@@ -63,7 +74,9 @@ describe('base64', () => {
 describe('URL policy', () => {
   const origin = 'http://127.0.0.1:9';
   it('bing: only https Bing image URLs and the configured origin', async () => {
-    expect(allowedImageUrl('https://th.bing.com/th/id/OIG1.abc?pid=ImgGn', { fetch: 'bing', origin }).hostname).toBe('th.bing.com');
+    expect(allowedImageUrl('https://th.bing.com/th/id/OIG1.abc?pid=ImgGn', { fetch: 'bing', origin }).hostname).toBe(
+      'th.bing.com',
+    );
     expect(allowedImageUrl(`${origin}/th/id/OIG1.abc?pid=ImgGn`, { fetch: 'bing', origin }).origin).toBe(origin);
     for (const refused of [
       'https://example.com/cat.png',
@@ -78,12 +91,16 @@ describe('URL policy', () => {
       expect(error.code, refused).toBe('INVALID_REQUEST');
       expect(error.field).toBe('image.url');
     }
-    expect((await refusal(() => allowedImageUrl('https://example.com/cat.png', { fetch: 'bing', origin }))).message).toContain('VIDEO_IMAGE_FETCH=any');
+    expect(
+      (await refusal(() => allowedImageUrl('https://example.com/cat.png', { fetch: 'bing', origin }))).message,
+    ).toContain('VIDEO_IMAGE_FETCH=any');
   });
 
   it('any: any https URL, still no plain http elsewhere', async () => {
     expect(allowedImageUrl('https://example.com/cat.png', { fetch: 'any', origin }).hostname).toBe('example.com');
-    expect((await refusal(() => allowedImageUrl('http://example.com/cat.png', { fetch: 'any', origin }))).message).toMatch(/https/);
+    expect(
+      (await refusal(() => allowedImageUrl('http://example.com/cat.png', { fetch: 'any', origin }))).message,
+    ).toMatch(/https/);
   });
 
   it('exactly one of base64 and url', async () => {
@@ -125,8 +142,13 @@ describe('URL fetch over HTTP', () => {
   const policy = (): VideoImagePolicy => ({ maxBytes: 1024, fetch: 'bing', origin, fetchTimeoutMs: 300 });
 
   it('fetches an allowed image and checks it like inline base64', async () => {
-    expect(await resolveVideoImage({ url: `${origin}/th/id/png` }, policy(), fetchImage)).toMatchObject({ type: 'image/png', base64: PNG.toString('base64') });
-    expect((await refusal(() => resolveVideoImage({ url: `${origin}/th/id/gif` }, policy(), fetchImage))).message).toMatch(/PNG, JPEG or WebP/);
+    expect(await resolveVideoImage({ url: `${origin}/th/id/png` }, policy(), fetchImage)).toMatchObject({
+      type: 'image/png',
+      base64: PNG.toString('base64'),
+    });
+    expect(
+      (await refusal(() => resolveVideoImage({ url: `${origin}/th/id/gif` }, policy(), fetchImage))).message,
+    ).toMatch(/PNG, JPEG or WebP/);
   });
 
   it('stops at the size cap (declared or streamed), the deadline, a redirect and a 404', async () => {

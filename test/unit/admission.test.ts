@@ -26,7 +26,9 @@ describe('Admission', () => {
     const me = { owner: 'me', client: 'me' };
     const one = admission.generation(me);
     admission.generation(me);
-    expect(() => admission.generation(me)).toThrow(expect.objectContaining({ code: 'RATE_LIMITED', retryAfterSeconds: 5 }));
+    expect(() => admission.generation(me)).toThrow(
+      expect.objectContaining({ code: 'RATE_LIMITED', retryAfterSeconds: 5 }),
+    );
     one.release();
     admission.generation(me);
     expect(() => admission.generation(me)).toThrow(/a minute/);

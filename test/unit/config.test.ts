@@ -6,7 +6,13 @@ import { ConfigError, configFrom, defaults, ENV } from '../../src/config.js';
 
 describe('configFrom', () => {
   it('reads durations, lists and booleans, and derives the host from the keys', () => {
-    const config = configFrom({ TASK_TTL: '12h', IMAGE_DEADLINE: '90s', BING_COOKIE_U: 'a, b,,', CSRF_PREVENTION: 'off', API_KEYS: 'k' });
+    const config = configFrom({
+      TASK_TTL: '12h',
+      IMAGE_DEADLINE: '90s',
+      BING_COOKIE_U: 'a, b,,',
+      CSRF_PREVENTION: 'off',
+      API_KEYS: 'k',
+    });
     expect(config.tasks.ttlMs).toBe(12 * 3_600_000);
     expect(config.bing.imageDeadlineMs).toBe(90_000);
     expect(config.bing.cookies).toEqual(['a', 'b']);
@@ -17,12 +23,17 @@ describe('configFrom', () => {
 
   it('parses CORS_ORIGIN into one policy', () => {
     expect(defaults().http.cors).toEqual({ anyOrigin: true });
-    expect(configFrom({ CORS_ORIGIN: 'https://a.example' }).http.cors).toEqual({ anyOrigin: false, origins: ['https://a.example'] });
+    expect(configFrom({ CORS_ORIGIN: 'https://a.example' }).http.cors).toEqual({
+      anyOrigin: false,
+      origins: ['https://a.example'],
+    });
     expect(configFrom({ CORS_ORIGIN: 'https://a.example/, http://b.example:8080' }).http.cors).toEqual({
       anyOrigin: false,
       origins: ['https://a.example', 'http://b.example:8080'],
     });
-    expect(() => configFrom({ CORS_ORIGIN: 'https://a.example/path' })).toThrow(/CORS_ORIGIN: must be \* or a comma-separated list/);
+    expect(() => configFrom({ CORS_ORIGIN: 'https://a.example/path' })).toThrow(
+      /CORS_ORIGIN: must be \* or a comma-separated list/,
+    );
   });
 
   it('reports every problem at once, by variable', () => {
@@ -33,13 +44,18 @@ describe('configFrom', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/PORT[\s\S]*TASK_STORE[\s\S]*TASK_TTL|PORT[\s\S]*TASK_TTL[\s\S]*TASK_STORE/);
+    expect((error as Error).message).toMatch(
+      /PORT[\s\S]*TASK_STORE[\s\S]*TASK_TTL|PORT[\s\S]*TASK_TTL[\s\S]*TASK_STORE/,
+    );
   });
 });
 
 describe("the README's configuration table", () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+  const section = readme.slice(
+    readme.indexOf('## Configuration'),
+    readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1),
+  );
   /** Variable -> the default the table states, one entry per name of a combined row (`A` / `_B`). */
   const documented = new Map<string, string>();
   for (const [, names, values] of section.matchAll(/^\| (`[A-Z_]+`(?: \/ `[A-Z_]+`)*) \| ([^|]+) \|/gm)) {
@@ -47,7 +63,10 @@ describe("the README's configuration table", () => {
     const stated = values!.trim().split(' / ');
     const prefix = list[0]!.slice(0, list[0]!.lastIndexOf('_'));
     list.forEach((name, i) => {
-      documented.set(name.startsWith('_') ? prefix + name : name, (stated.length === list.length ? stated[i]! : stated[0]!).trim());
+      documented.set(
+        name.startsWith('_') ? prefix + name : name,
+        (stated.length === list.length ? stated[i]! : stated[0]!).trim(),
+      );
     });
   }
 

@@ -109,8 +109,15 @@ function eventsOf(text: string): Array<{ name: string; data: string }> {
     .map((block) => block.split('\n').filter((line) => line && !line.startsWith(':')))
     .filter((lines) => lines.length > 0)
     .map((lines) => ({
-      name: lines.find((line) => line.startsWith('event:'))?.slice(6).trim() ?? 'message',
-      data: lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart()).join('\n'),
+      name:
+        lines
+          .find((line) => line.startsWith('event:'))
+          ?.slice(6)
+          .trim() ?? 'message',
+      data: lines
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trimStart())
+        .join('\n'),
     }));
 }
 

@@ -33,8 +33,12 @@ export const OPERATION_NAMES = ['Q', 'L', 'I', 'V', 'S', 'A', 'B'];
 
 /** Shapes that push the limits: nesting, aliases, directives, tokens, fragment cycles, long literals. */
 const abusive = fc.oneof(
-  fc.integer({ min: 1, max: 60 }).map((n) => `{ ${'tasks { edges { node { ... on ImageTask { '.repeat(n)}id${' } } } }'.repeat(n)} }`),
-  fc.integer({ min: 1, max: 120 }).map((n) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: health { status }`).join(' ')} }`),
+  fc
+    .integer({ min: 1, max: 60 })
+    .map((n) => `{ ${'tasks { edges { node { ... on ImageTask { '.repeat(n)}id${' } } } }'.repeat(n)} }`),
+  fc
+    .integer({ min: 1, max: 120 })
+    .map((n) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: health { status }`).join(' ')} }`),
   fc.integer({ min: 1, max: 120 }).map((n) => `{ health ${'@include(if: true) '.repeat(n)}{ status } }`),
   fc.integer({ min: 1, max: 3_000 }).map((n) => `{ ${'__typename '.repeat(n)}}`),
   fc.integer({ min: 1, max: 5_000 }).map((n) => `{ task(id: ${'['.repeat(n)}"x"${']'.repeat(n)}) { id } }`),
@@ -45,10 +49,40 @@ const abusive = fc.oneof(
   fc.constant('{ task(id: 1e99999) { id } }'),
   fc.constant('query { ...on Query { ...on Query { ...on Query { health { status } } } } }'),
   fc.constant('subscription { taskUpdated(id: "a") { id } videoTaskUpdated(id: "b") { id } }'),
-  fc.constant('mutation { a: createImage(input: { query: "x [sim:ms=1]" }) { __typename } b: createImage(input: { query: "y [sim:ms=1]" }) { __typename } }'),
+  fc.constant(
+    'mutation { a: createImage(input: { query: "x [sim:ms=1]" }) { __typename } b: createImage(input: { query: "y [sim:ms=1]" }) { __typename } }',
+  ),
 );
 
-const syntax = fc.constantFrom('{', '}', '(', ')', '[', ']', ':', '$', '!', '@', '...', '"', '"""', '\\', '#', ',', '=', '|', '&', 'on', 'fragment', 'query', 'mutation', 'subscription', '\u0000', '\ud800', '\n');
+const syntax = fc.constantFrom(
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ':',
+  '$',
+  '!',
+  '@',
+  '...',
+  '"',
+  '"""',
+  '\\',
+  '#',
+  ',',
+  '=',
+  '|',
+  '&',
+  'on',
+  'fragment',
+  'query',
+  'mutation',
+  'subscription',
+  '\u0000',
+  '\ud800',
+  '\n',
+);
 
 const edit = fc.record({
   at: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -91,7 +125,10 @@ export const variablesJson: fc.Arbitrary<string> = fc.oneof(
       {
         id: fieldValue,
         input: fc.oneof(
-          fc.record({ query: fc.oneof(fieldValue, quickPrompt), model: fieldValue, aspect: fieldValue }, { requiredKeys: [] }),
+          fc.record(
+            { query: fc.oneof(fieldValue, quickPrompt), model: fieldValue, aspect: fieldValue },
+            { requiredKeys: [] },
+          ),
           anyJsonValue,
         ),
         first: fieldValue,
@@ -108,12 +145,26 @@ export const variablesJson: fc.Arbitrary<string> = fc.oneof(
   nested.map((list) => `{"input":${list},"id":${list}}`),
 );
 
-export const operationName: fc.Arbitrary<unknown> = fc.oneof(fc.constantFrom(...OPERATION_NAMES), nastyString(20), anyJsonValue);
+export const operationName: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(...OPERATION_NAMES),
+  nastyString(20),
+  anyJsonValue,
+);
 
 /** A GraphQL request body as JSON text, with any of its members left out. */
 export const requestBody: fc.Arbitrary<string> = fc
   .record(
-    { query: fc.oneof(document.map(json), anyJsonValue.map(json)), variables: variablesJson, operationName: operationName.map(json), extensions: anyJsonValue.map(json) },
+    {
+      query: fc.oneof(document.map(json), anyJsonValue.map(json)),
+      variables: variablesJson,
+      operationName: operationName.map(json),
+      extensions: anyJsonValue.map(json),
+    },
     { requiredKeys: [] },
   )
-  .map((members) => `{${Object.entries(members).map(([name, text]) => `"${name}":${text}`).join(',')}}`);
+  .map(
+    (members) =>
+      `{${Object.entries(members)
+        .map(([name, text]) => `"${name}":${text}`)
+        .join(',')}}`,
+  );

@@ -36,11 +36,15 @@ export function exchange(base: string, outgoing: Outgoing, deadlineMs = ANSWER_D
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`No answer within ${deadlineMs} ms to ${outgoing.method} ${outgoing.path}`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`No answer within ${deadlineMs} ms to ${outgoing.method} ${outgoing.path}`)),
+    );
     req.on('error', reject);
     req.end(body);
   });

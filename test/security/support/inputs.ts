@@ -8,12 +8,35 @@ import fc from 'fast-check';
 export const HUGE = 70_000;
 
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
-const control = fc.integer({ min: 0, max: 0x9f }).filter((c) => c < 0x20 || c >= 0x7f).map((c) => String.fromCharCode(c));
-const special = fc.constantFrom('\u0000', '\ufeff', '\u202e', '\u200b', '\ufffd', '\u2028', '\u2029', '"', '\\', '[sim:', '{', '}', '%', '&', '=', '+');
+const control = fc
+  .integer({ min: 0, max: 0x9f })
+  .filter((c) => c < 0x20 || c >= 0x7f)
+  .map((c) => String.fromCharCode(c));
+const special = fc.constantFrom(
+  '\u0000',
+  '\ufeff',
+  '\u202e',
+  '\u200b',
+  '\ufffd',
+  '\u2028',
+  '\u2029',
+  '"',
+  '\\',
+  '[sim:',
+  '{',
+  '}',
+  '%',
+  '&',
+  '=',
+  '+',
+);
 
 /** Any code point, lone surrogate halves, control characters and JSON/URL syntax mixed together. */
 export const nastyString = (maxLength = 64) =>
-  fc.string({ unit: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), loneSurrogate, control, special), maxLength });
+  fc.string({
+    unit: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), loneSurrogate, control, special),
+    maxLength,
+  });
 
 /** Strings around the limits: just under and over the prompt limit, and over the body limit. */
 export const sizedString = fc.oneof(
@@ -43,14 +66,42 @@ export const fieldValue: fc.Arbitrary<unknown> = fc.oneof(
   nastyString(),
   sizedString,
   anyJsonValue,
-  fc.constantFrom('DALLE', 'gpt4o', 'MAI1', '1', '4', '-1', '1e3', '0x1', 'SQUARE', 'landscape', ' 3 ', 2, 3, 4, 1.5, -0, 1e308, NaN, true),
+  fc.constantFrom(
+    'DALLE',
+    'gpt4o',
+    'MAI1',
+    '1',
+    '4',
+    '-1',
+    '1e3',
+    '0x1',
+    'SQUARE',
+    'landscape',
+    ' 3 ',
+    2,
+    3,
+    4,
+    1.5,
+    -0,
+    1e308,
+    NaN,
+    true,
+  ),
 );
 
 /** Bytes that are not UTF-8: lone continuation bytes, overlong forms, encoded surrogates, truncated sequences. */
 export const invalidUtf8 = fc
   .tuple(
     fc.uint8Array({ maxLength: 64 }),
-    fc.constantFrom([0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xff, 0xfe], [0xef, 0xbb, 0xbf]),
+    fc.constantFrom(
+      [0x80],
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xe2, 0x82],
+      [0xff, 0xfe],
+      [0xef, 0xbb, 0xbf],
+    ),
     fc.uint8Array({ maxLength: 64 }),
   )
   .map(([before, bad, after]) => Buffer.concat([Buffer.from(before), Buffer.from(bad), Buffer.from(after)]));
@@ -88,7 +139,13 @@ export const method = fc.oneof(
 
 /** A header value node:http will send: Latin-1 without control characters. */
 export const headerValue = fc.oneof(
-  fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength: 80 }),
+  fc.string({
+    unit: fc
+      .integer({ min: 0x20, max: 0xff })
+      .filter((c) => c !== 0x7f)
+      .map((c) => String.fromCharCode(c)),
+    maxLength: 80,
+  }),
   fc.integer({ min: 1, max: 8_000 }).map((n) => 'k'.repeat(n)),
 );
 

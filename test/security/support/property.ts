@@ -12,7 +12,8 @@ const cut = (text: string) => (text.length > SHOWN ? `${text.slice(0, SHOWN)}…
 export async function holds<T>(arbitrary: fc.Arbitrary<T>, predicate: (value: T) => Promise<void>): Promise<void> {
   const details = await fc.check(fc.asyncProperty(arbitrary, predicate), { numRuns: FUZZ_RUNS });
   if (!details.failed) return;
-  const error = details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
+  const error =
+    details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
   throw new Error(
     `Property failed after ${details.numRuns} runs (seed ${details.seed}, path "${details.counterexamplePath}")\n` +
       `Counterexample: ${cut(fc.stringify(details.counterexample))}\n` +

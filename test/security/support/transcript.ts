@@ -41,7 +41,13 @@ export class Transcript {
     return { status: response.status, text, json };
   }
 
-  rest(base: string, method: string, path: string, json?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  rest(
+    base: string,
+    method: string,
+    path: string,
+    json?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpAnswer> {
     return this.http(base, path, {
       method,
       headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -49,7 +55,12 @@ export class Transcript {
     });
   }
 
-  graphql(base: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  graphql(
+    base: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ): Promise<HttpAnswer> {
     return this.http(base, '/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
@@ -58,7 +69,12 @@ export class Transcript {
   }
 
   /** A GraphQL operation over SSE, read to its end. */
-  sse(base: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  sse(
+    base: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ): Promise<HttpAnswer> {
     return this.http(base, '/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
@@ -106,7 +122,10 @@ export class Transcript {
               this.add(where, JSON.stringify(result));
             }
           } catch (error) {
-            this.add(`${where} (error)`, error instanceof Error ? `${error.message}\n${error.stack}` : JSON.stringify(error));
+            this.add(
+              `${where} (error)`,
+              error instanceof Error ? `${error.message}\n${error.stack}` : JSON.stringify(error),
+            );
           }
         })(),
         new Promise<never>((_, reject) => {

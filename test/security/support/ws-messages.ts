@@ -10,7 +10,11 @@ import { closeFrame, frame, type Action } from './ws.js';
 const json = (value: unknown) => JSON.stringify(value) ?? 'null';
 
 /** Ids: the same few again and again (so duplicates happen), and ids of every wrong type. */
-const id = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('1', '2', 'a') }, { weight: 1, arbitrary: nastyString(8) }, { weight: 1, arbitrary: anyJsonValue });
+const id = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('1', '2', 'a') },
+  { weight: 1, arbitrary: nastyString(8) },
+  { weight: 1, arbitrary: anyJsonValue },
+);
 
 /** A connection_init payload: credentials in the places graphql-ws clients put them, or anything. */
 export function initPayload(keys: readonly string[]): fc.Arbitrary<string | undefined> {
@@ -28,12 +32,18 @@ export function initPayload(keys: readonly string[]): fc.Arbitrary<string | unde
 
 export function protocolMessage(keys: readonly string[]): fc.Arbitrary<string> {
   return fc.oneof(
-    initPayload(keys).map((payload) => (payload === undefined ? '{"type":"connection_init"}' : `{"type":"connection_init","payload":${payload}}`)),
+    initPayload(keys).map((payload) =>
+      payload === undefined ? '{"type":"connection_init"}' : `{"type":"connection_init","payload":${payload}}`,
+    ),
     fc.tuple(id, requestBody).map(([i, body]) => `{"id":${json(i)},"type":"subscribe","payload":${body}}`),
     fc.tuple(id, requestBody).map(([i, body]) => `{"type":"subscribe","id":${json(i)},"payload":${body},"extra":1}`),
     id.map((i) => `{"id":${json(i)},"type":"complete"}`),
-    fc.constantFrom('ping', 'pong').chain((type) => anyJsonValue.map((payload) => `{"type":"${type}","payload":${json(payload)}}`)),
-    fc.constantFrom('connection_ack', 'next', 'error', 'start', 'stop', 'connection_terminate', 'ka').map((type) => `{"type":"${type}","id":"1"}`),
+    fc
+      .constantFrom('ping', 'pong')
+      .chain((type) => anyJsonValue.map((payload) => `{"type":"${type}","payload":${json(payload)}}`)),
+    fc
+      .constantFrom('connection_ack', 'next', 'error', 'start', 'stop', 'connection_terminate', 'ka')
+      .map((type) => `{"type":"${type}","id":"1"}`),
     nastyString(20).map((type) => `{"type":${json(type)}}`),
   );
 }
@@ -46,7 +56,10 @@ export function messageText(keys: readonly string[]): fc.Arbitrary<string> {
       weight: 1,
       arbitrary: fc
         .tuple(protocolMessage(keys), fc.nat(), fc.constantFrom('', '"', '{', '}', ',', '\\', '\u0000'))
-        .map(([text, at, inserted]) => text.slice(0, at % (text.length + 1)) + inserted + text.slice(at % (text.length + 1))),
+        .map(
+          ([text, at, inserted]) =>
+            text.slice(0, at % (text.length + 1)) + inserted + text.slice(at % (text.length + 1)),
+        ),
     },
     { weight: 1, arbitrary: fc.json() },
     { weight: 1, arbitrary: nastyString(60) },
@@ -54,7 +67,10 @@ export function messageText(keys: readonly string[]): fc.Arbitrary<string> {
 }
 
 /** Close codes a client may send; the ones it may not go in raw frames. */
-const validCloseCode = fc.oneof(fc.constantFrom(1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011), fc.integer({ min: 3000, max: 4999 }));
+const validCloseCode = fc.oneof(
+  fc.constantFrom(1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011),
+  fc.integer({ min: 3000, max: 4999 }),
+);
 
 export const clientClose: fc.Arbitrary<Action> = fc
   .tuple(validCloseCode, fc.string({ maxLength: 40 }))
@@ -72,8 +88,12 @@ export const brokenFrame: fc.Arbitrary<Action> = fc
         payload: fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
       })
       .map(frame),
-    fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: 40 })).map(([code, reason]) => closeFrame(code, Buffer.from(reason))),
-    fc.constant(frame({ fin: true, rsv: 0, opcode: 0x1, masked: true, payload: Buffer.from([0x7b, 0xc0, 0xaf, 0x7d]) })),
+    fc
+      .tuple(fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: 40 }))
+      .map(([code, reason]) => closeFrame(code, Buffer.from(reason))),
+    fc.constant(
+      frame({ fin: true, rsv: 0, opcode: 0x1, masked: true, payload: Buffer.from([0x7b, 0xc0, 0xaf, 0x7d]) }),
+    ),
     fc.constant(frame({ fin: false, rsv: 0, opcode: 0x1, masked: true, payload: Buffer.from('{"type":') })),
     fc.constant(frame({ fin: true, rsv: 0, opcode: 0x0, masked: true, payload: Buffer.from('"ping"}') })),
     fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
@@ -83,8 +103,16 @@ export const brokenFrame: fc.Arbitrary<Action> = fc
 export function action(keys: readonly string[]): fc.Arbitrary<Action> {
   return fc.oneof(
     { weight: 10, arbitrary: messageText(keys).map((data): Action => ({ kind: 'text', data })) },
-    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes): Action => ({ kind: 'binary', data: Buffer.from(bytes) })) },
-    { weight: 1, arbitrary: protocolMessage(keys).map((text): Action => ({ kind: 'binary', data: Buffer.from(text) })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .uint8Array({ maxLength: 64 })
+        .map((bytes): Action => ({ kind: 'binary', data: Buffer.from(bytes) })),
+    },
+    {
+      weight: 1,
+      arbitrary: protocolMessage(keys).map((text): Action => ({ kind: 'binary', data: Buffer.from(text) })),
+    },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 30 }).map((ms): Action => ({ kind: 'wait', ms })) },
     { weight: 1, arbitrary: fc.constant<Action>({ kind: 'ack' }) },
     { weight: 1, arbitrary: clientClose },
@@ -96,7 +124,14 @@ export const PROTOCOLS: fc.Arbitrary<string[]> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .constantFrom([], ['graphql-ws'], ['graphql-transport-ws', 'graphql-ws'], ['graphql-ws', 'graphql-transport-ws'], ['chat'], ['GRAPHQL-TRANSPORT-WS'])
+      .constantFrom(
+        [],
+        ['graphql-ws'],
+        ['graphql-transport-ws', 'graphql-ws'],
+        ['graphql-ws', 'graphql-transport-ws'],
+        ['chat'],
+        ['GRAPHQL-TRANSPORT-WS'],
+      )
       .map((protocols): string[] => [...protocols]),
   },
 );

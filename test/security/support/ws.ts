@@ -37,7 +37,13 @@ export interface SessionOptions {
 }
 
 /** A client frame built by hand (clients must mask; `masked: false` is a protocol error on purpose). */
-export function frame(options: { fin: boolean; rsv: number; opcode: number; masked: boolean; payload: Buffer }): Buffer {
+export function frame(options: {
+  fin: boolean;
+  rsv: number;
+  opcode: number;
+  masked: boolean;
+  payload: Buffer;
+}): Buffer {
   const { payload } = options;
   const first = (options.fin ? 0x80 : 0) | ((options.rsv & 0x7) << 4) | (options.opcode & 0xf);
   const mask = options.masked ? 0x80 : 0;
@@ -46,7 +52,14 @@ export function frame(options: { fin: boolean; rsv: number; opcode: number; mask
       ? Buffer.from([mask | payload.length])
       : payload.length < 65_536
         ? Buffer.from([mask | 126, payload.length >> 8, payload.length & 0xff])
-        : Buffer.concat([Buffer.from([mask | 127, 0, 0, 0, 0]), (() => { const b = Buffer.alloc(4); b.writeUInt32BE(payload.length); return b; })()]);
+        : Buffer.concat([
+            Buffer.from([mask | 127, 0, 0, 0, 0]),
+            (() => {
+              const b = Buffer.alloc(4);
+              b.writeUInt32BE(payload.length);
+              return b;
+            })(),
+          ]);
   if (!options.masked) return Buffer.concat([Buffer.from([first]), length, payload]);
   const key = randomBytes(4);
   const masked = Buffer.from(payload.map((byte, i) => byte ^ key[i % 4]!));
@@ -152,7 +165,9 @@ export function session(url: string, options: SessionOptions): Promise<Outcome> 
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       socket.terminate();
-      reject(new Error(`The WebSocket session did not end within ${deadlineMs} ms (messages: ${outcome.messages.length})`));
+      reject(
+        new Error(`The WebSocket session did not end within ${deadlineMs} ms (messages: ${outcome.messages.length})`),
+      );
     }, deadlineMs);
   });
   return Promise.race([run(), deadline]).finally(() => clearTimeout(timer));
