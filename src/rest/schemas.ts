@@ -207,13 +207,9 @@ export const TaskView = z
     createdAt: z.string().datetime(),
     completedAt: z.string().datetime().nullable(),
     images: z.array(z.string().url()).optional().openapi({ description: 'Image tasks only.' }),
-    mode: z
-      .enum(['fast', 'standard'])
-      .nullable()
-      .optional()
-      .openapi({
-        description: 'Video tasks only: the mode Bing took it in (null while queued with the mode left open).',
-      }),
+    mode: z.enum(['fast', 'standard']).nullable().optional().openapi({
+      description: 'Video tasks only: the mode Bing took it in (null while queued with the mode left open).',
+    }),
     width: z
       .number()
       .int()
