@@ -19,7 +19,7 @@ import {
 import { startSimulatorProcess, type SimJobJson, type SimulatorProcess } from './simulator.js';
 import { mean, percentile } from './stats.js';
 
-const KINDS: readonly GenerationKind[] = ['DALLE', 'GPT4O', 'MAI1', 'VIDEO'];
+const KINDS = ['DALLE', 'GPT4O', 'MAI1', 'VIDEO'] as const satisfies readonly GenerationKind[];
 const TABLE = 'Detection delay (s after the result was ready) and polls per generation';
 const LAG_TABLE = 'Event-loop delay of the polling process';
 

@@ -15,6 +15,7 @@ import { redisSecrets } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createRestHandler } from './rest/index.js';
+import { fetchImage } from './http/fetch-image.js';
 import { refuseExpectation, refuseMalformed } from './http/malformed.js';
 import { bingGenerations } from './tasks/bing-generations.js';
 import { LocalTaskEvents, type TaskEvents } from './tasks/events.js';
@@ -81,6 +82,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     {
       imageDeadlineMs: config.bing.imageDeadlineMs,
       videoDeadlineMs: config.bing.videoDeadlineMs,
+      videoStandardDeadlineMs: config.bing.videoStandardDeadlineMs,
+      videoImage: { ...config.videoImage, origin: config.bing.origin },
+      fetchImage,
       maxPromptLength: config.limits.maxPromptLength,
       ttlMs: config.tasks.ttlMs,
       maxTasks: config.tasks.max,

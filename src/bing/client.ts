@@ -5,24 +5,13 @@
 import { Accounts, type Account, type SessionState } from './accounts.js';
 import { BingError } from './errors.js';
 import { BingHttp, type BingResponse } from './http.js';
-import {
-  classifyRejection,
-  classifySubmitPage,
-  parseImagePoll,
-  parseSessionPage,
-  parseVideoPoll,
-  type VideoPollState,
-} from './parse.js';
+import { classifyRejection, classifySubmitPage, parseImagePoll, parseSessionPage } from './parse.js';
 import {
   imagePollUrl,
   imageSubmitBody,
   imageSubmitUrl,
   requestIdFromLocation,
   sessionPageUrl,
-  VIDEO_SUBMIT_FORMS,
-  videoFallbackPollUrl,
-  videoPollUrl,
-  videoSubmitRequest,
   type GenerationKind,
   type ImageAspect,
   type ImageModel,
@@ -32,6 +21,9 @@ import {
 import { pollUntilDone, type PollOutcome, type PollState } from './poll-loop.js';
 import { LearnedSchedule, type PollScheduler } from './schedule.js';
 import type { GenerationEvent, Watch } from './watch.js';
+import type { VideoMode } from './video-protocol.js';
+import type { VideoFile } from './video-parse.js';
+import { VideoSession, type VideoPollTarget, type VideoSend } from './video-session.js';
 
 export interface BingClientOptions {
   origin: string;
@@ -39,7 +31,11 @@ export interface BingClientOptions {
   connections: number;
   requestTimeoutMs: number;
   imageDeadlineMs: number;
+  /** A fast-mode video's deadline. */
   videoDeadlineMs: number;
+  videoStandardDeadlineMs: number;
+  /** How long the video generator page's IG, IID and fast-creation count are trusted. */
+  videoWarmUpTtlMs: number;
   /** Consecutive failed polls (network, 5xx, unreadable body) tolerated before the generation fails. */
   pollRetries: number;
   /** First backoff after a failed poll; doubles each time, with full jitter, up to `retryMaxMs`. */
@@ -54,6 +50,8 @@ export const DEFAULT_CLIENT_OPTIONS: Omit<BingClientOptions, 'origin' | 'cookies
   requestTimeoutMs: 30_000,
   imageDeadlineMs: 300_000,
   videoDeadlineMs: 900_000,
+  videoStandardDeadlineMs: 3 * 3_600_000,
+  videoWarmUpTtlMs: 300_000,
   pollRetries: 4,
   retryBaseMs: 500,
   retryMaxMs: 8_000,
@@ -67,6 +65,8 @@ export interface Submitted {
   /** The fingerprint of the account it was submitted with: the same account must poll it. */
   account: string;
   submittedAt: number;
+  /** Videos: the mode Bing took it in. */
+  mode?: VideoMode | undefined;
 }
 
 export interface ImageRequest {
@@ -78,6 +78,10 @@ export interface ImageRequest {
 export interface VideoRequest {
   prompt: string;
   aspect: VideoAspect;
+  /** Absent: fast while the account has fast creations left, standard otherwise. */
+  mode?: VideoMode | undefined;
+  /** Image-to-video: the source image, base64 (already checked: PNG, JPEG or WebP, within the size limit). */
+  imageBase64?: string | undefined;
 }
 
 export interface Resume extends Submitted {
@@ -94,9 +98,9 @@ export interface ImageResult {
   completedAt: number;
 }
 
-export interface VideoResult {
+export interface VideoResult extends VideoFile {
   requestId: string;
-  url: string;
+  mode: VideoMode;
   polls: number;
   submittedAt: number;
   completedAt: number;
@@ -114,6 +118,7 @@ export class BingClient {
   readonly #http: BingHttp;
   readonly #accounts: Accounts;
   readonly #stats: ClientStats = { submits: 0, polls: 0 };
+  readonly #video: VideoSession;
 
   constructor(options: BingClientOptions) {
     this.#options = options;
@@ -124,6 +129,13 @@ export class BingClient {
       maxBodyBytes: options.maxBodyBytes,
     });
     this.#accounts = new Accounts(options.cookies);
+    this.#video = new VideoSession({
+      origin: this.#http.origin,
+      warmUpTtlMs: options.videoWarmUpTtlMs,
+      onSubmit: () => {
+        this.#stats.submits += 1;
+      },
+    });
   }
 
   static withDefaults(options: Pick<BingClientOptions, 'origin' | 'cookies'> & Partial<BingClientOptions>): BingClient {
@@ -144,6 +156,22 @@ export class BingClient {
 
   session(): SessionState {
     return this.#accounts.session();
+  }
+
+  /** Free fast video creations left per account (by fingerprint); null where no page said. */
+  fastCreationsLeft(): Array<{ account: string; fastCreationsLeft: number | null }> {
+    const accounts: Array<{ account: string; fastCreationsLeft: number | null }> = [];
+    for (let i = 0; i < this.#accounts.size; i += 1) {
+      const account = this.#accounts.take();
+      if (account && !accounts.some((known) => known.account === account.id)) {
+        accounts.push({ account: account.id, fastCreationsLeft: this.#video.fastCreationsLeft(account.id) });
+      }
+    }
+    return accounts;
+  }
+
+  #send(account: Account): VideoSend {
+    return (request) => this.#http.send({ ...request, cookie: account.cookie });
   }
 
   stats(): ClientStats & { connections: ReturnType<BingHttp['connections']> } {
@@ -313,30 +341,28 @@ export class BingClient {
   async #submitVideo(request: VideoRequest, watch: Watch): Promise<Submitted> {
     const account = this.#account();
     await this.#ready(account, watch.signal);
-    let last: BingResponse | undefined;
-    for (const form of VIDEO_SUBMIT_FORMS) {
-      const prepared = videoSubmitRequest(this.origin, form, { ...request, ig: account.ig ?? undefined });
-      this.#stats.submits += 1;
-      const response = await this.#http.send({
-        method: 'POST',
-        url: prepared.url,
-        form: prepared.body,
-        referer: prepared.referer,
-        cookie: account.cookie,
-        signal: watch.signal,
-      });
-      const requestId = this.#accepted(response, account);
-      if (requestId) return this.#submitted(requestId, response.location ?? '', account, watch);
-      last = response;
-      if (classifyRejection(response.body) || response.status === 429) break;
-    }
-    throw await this.#refusal(last as BingResponse, account, watch.signal);
+    const state = this.#video.state(account.id);
+    const video = await this.#video.submit(
+      this.#send(account),
+      state,
+      request,
+      (response) => this.#refusal(response, account, watch.signal),
+      watch.signal,
+    );
+    account.session = 'active';
+    return this.#submitted(video.requestId, video.location, account, watch, video.mode);
   }
 
-  async #submitted(requestId: string, location: string, account: Account, watch: Watch): Promise<Submitted> {
-    const submitted = { requestId, account: account.id, submittedAt: Date.now() };
+  async #submitted(
+    requestId: string,
+    location: string | null,
+    account: Account,
+    watch: Watch,
+    mode?: VideoMode,
+  ): Promise<Submitted> {
+    const submitted: Submitted = { requestId, account: account.id, submittedAt: Date.now(), ...(mode ? { mode } : {}) };
     this.#emit(watch, { type: 'submitted', ...submitted, at: submitted.submittedAt });
-    await this.#checkRedirect(location, account, watch.signal);
+    if (location) await this.#checkRedirect(location, account, watch.signal);
     return submitted;
   }
 
@@ -365,39 +391,30 @@ export class BingClient {
     );
   }
 
-  /** Waits for a submitted (or saved) video generation. Never submits. */
+  /** Waits for a submitted (or saved) video generation, in the mode it was submitted in. Never submits. */
   waitForVideo(request: VideoRequest, submitted: Resume, watch: Watch = {}): Promise<VideoResult> {
-    const target = { ...request, requestId: submitted.requestId };
-    const poll: Poll<string> = async (account, signal) => {
-      const response = await this.#http.send({
-        method: 'GET',
-        url: videoPollUrl(this.origin, target),
-        cookie: account.cookie,
-        signal,
-      });
-      this.#pollStatus(response);
-      let state: VideoPollState = parseVideoPoll(response.body, this.origin);
-      if (state.state === 'pending' && !state.confirmed) {
-        // The results endpoint said nothing useful: the generator page may already carry the video.
-        const page = await this.#http.send({
-          method: 'GET',
-          url: videoFallbackPollUrl(this.origin, target),
-          cookie: account.cookie,
-          signal,
-        });
-        if (page.status === 200) state = parseVideoPoll(page.body, this.origin);
-      }
-      return state.state === 'done' ? { state: 'done', value: state.url } : { state: 'pending' };
+    const mode = submitted.mode ?? request.mode ?? 'FAST';
+    const target: VideoPollTarget = {
+      requestId: submitted.requestId,
+      prompt: request.prompt,
+      aspect: request.aspect,
+      mode,
     };
-    return this.#wait('VIDEO', submitted, this.#options.videoDeadlineMs, poll, watch).then(
-      ({ value, polls, completedAt }) => ({
-        requestId: submitted.requestId,
-        url: value,
-        polls,
-        submittedAt: submitted.submittedAt,
-        completedAt,
-      }),
-    );
+    // One target for the whole wait: a switch to the other results path (after a 404) sticks.
+    const poll: Poll<VideoFile> = (account, signal) => {
+      target.ig = account.ig;
+      return this.#video.poll(this.#send(account), target, signal);
+    };
+    const kind: GenerationKind = mode === 'STANDARD' ? 'VIDEO_STANDARD' : 'VIDEO';
+    const deadline = mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
+    return this.#wait(kind, submitted, deadline, poll, watch).then(({ value, polls, completedAt }) => ({
+      requestId: submitted.requestId,
+      mode,
+      ...value,
+      polls,
+      submittedAt: submitted.submittedAt,
+      completedAt,
+    }));
   }
 
   async createImage(request: ImageRequest, watch: Watch = {}): Promise<ImageResult> {

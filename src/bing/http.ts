@@ -2,7 +2,7 @@
  * The one connection pool to Bing, and a request that always ends: a deadline per request, a bounded body,
  * and failures turned into BingErrors. The cookie is added here and goes nowhere else.
  */
-import { Pool } from 'undici';
+import { Pool, type FormData } from 'undici';
 import { BingError } from './errors.js';
 
 const BROWSER_HEADERS = {
@@ -28,6 +28,8 @@ export interface BingRequest {
   cookie: string;
   /** A form body; sent as application/x-www-form-urlencoded. */
   form?: string;
+  /** A multipart body (the image upload); takes the place of `form`. */
+  multipart?: FormData;
   referer?: string;
   signal?: AbortSignal | undefined;
 }
@@ -37,6 +39,18 @@ export interface BingResponse {
   location: string | null;
   retryAfterSeconds: number | undefined;
   body: string;
+  /** The cookies the answer set (`Set-Cookie`), by name. */
+  cookies: Record<string, string>;
+}
+
+function setCookies(value: string | string[] | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const line of Array.isArray(value) ? value : value ? [value] : []) {
+    const pair = line.split(';', 1)[0] ?? '';
+    const eq = pair.indexOf('=');
+    if (eq > 0) cookies[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return cookies;
 }
 
 function retryAfter(value: string | string[] | undefined): number | undefined {
@@ -92,12 +106,13 @@ export class BingHttp {
         origin: this.origin,
         referer: request.referer ?? `${this.origin}/images/create`,
       };
-      if (request.form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+      if (request.form !== undefined && request.multipart === undefined)
+        headers['content-type'] = 'application/x-www-form-urlencoded';
       const response = await this.#pool.request({
         method: request.method,
         path: request.url.pathname + request.url.search,
         headers,
-        body: request.form,
+        body: request.multipart ?? request.form,
         signal: controller.signal,
       });
       const body = await this.#readBody(response.body);
@@ -107,6 +122,7 @@ export class BingHttp {
         location: (Array.isArray(location) ? location[0] : location) ?? null,
         retryAfterSeconds: retryAfter(response.headers['retry-after']),
         body,
+        cookies: setCookies(response.headers['set-cookie']),
       };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;

@@ -4,7 +4,7 @@
  */
 import { decodeHTML } from 'entities';
 import { BingError } from './errors.js';
-import { isPlaceholderImage, normaliseImageUrls, normaliseVideoUrl, unescapeVideoUrl } from './media.js';
+import { isPlaceholderImage, normaliseImageUrls } from './media.js';
 
 const MAX_UPSTREAM_MESSAGE = 300;
 
@@ -125,7 +125,7 @@ function parseJson(body: string): Record<string, unknown> | null {
 }
 
 /** A JSON `errorMessage` that is not "pending": a failure, classified by its text when it carries a marker. */
-function failureFromMessage(message: string, what: 'images' | 'video'): BingError {
+function failureFromMessage(message: string, what: 'images'): BingError {
   return (
     classifyRejection(message) ??
     new BingError('UPSTREAM', `Bing could not create the ${what}: ${upstreamText(message) || 'no reason given'}.`)
@@ -201,63 +201,4 @@ export function parseImagePoll(body: string, origin: string): ImagePollState {
     throw new BingError('UPSTREAM', 'Bing finished the generation but returned no image this client can use.');
   }
   return { state: 'done', images, revisedPrompt: revisedPrompt(trimmed, tags) };
-}
-
-/** `confirmed` pending is Bing saying so; unconfirmed is an answer that simply held no result yet. */
-export type VideoPollState = { state: 'pending'; confirmed: boolean } | { state: 'done'; url: string };
-
-const OURL = /ourl\s*=\s*(?:\\?"|&quot;)(.*?)(?:\\?"|&quot;)/gi;
-
-function videoFromText(text: string, origin: string): string | null {
-  for (const match of text.matchAll(OURL)) {
-    const url = normaliseVideoUrl(unescapeVideoUrl(match[1] ?? ''), origin);
-    if (url) return url;
-  }
-  return null;
-}
-
-function videoFromShowContent(value: unknown, origin: string): string | null {
-  if (typeof value === 'string') {
-    return normaliseVideoUrl(unescapeVideoUrl(value), origin) ?? videoFromText(value, origin);
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const inner of Object.values(value)) {
-      const url = videoFromShowContent(inner, origin);
-      if (url) return url;
-    }
-  }
-  return null;
-}
-
-/**
- * One video poll's body, from the results endpoint or the generator page. A body with no result and no
- * failure is pending: the caller decides when to try the fallback page.
- */
-export function parseVideoPoll(body: string, origin: string): VideoPollState {
-  const trimmed = body.trim();
-  if (trimmed === '') return { state: 'pending', confirmed: false };
-
-  if (trimmed.startsWith('{')) {
-    const json = parseJson(trimmed);
-    if (!json) throw unparseable('video');
-    if ('showContent' in json) {
-      const url = videoFromShowContent(json['showContent'], origin);
-      if (url) return { state: 'done', url };
-    }
-    const message = json['errorMessage'];
-    if (typeof message === 'string') {
-      if (PENDING_MESSAGE.test(message)) return { state: 'pending', confirmed: true };
-      throw failureFromMessage(message, 'video');
-    }
-    const url = videoFromText(trimmed, origin);
-    if (url) return { state: 'done', url };
-    return { state: 'pending', confirmed: false };
-  }
-
-  const rejection = classifyRejection(trimmed);
-  if (rejection) throw rejection;
-  const url = videoFromText(trimmed, origin);
-  if (url) return { state: 'done', url };
-  if (!trimmed.includes('<')) throw unparseable('video');
-  return { state: 'pending', confirmed: false };
 }

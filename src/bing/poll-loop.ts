@@ -42,7 +42,7 @@ export async function pollUntilDone<T>(loop: PollLoop<T>): Promise<PollOutcome<T
   const timeout = (): BingError =>
     new BingError(
       'TIMEOUT',
-      `Bing did not finish the ${kind === 'VIDEO' ? 'video' : 'images'} within ${Math.round((deadlineAt - submittedAt) / 1000)} s.`,
+      `Bing did not finish the ${kind.startsWith('VIDEO') ? 'video' : 'images'} within ${Math.round((deadlineAt - submittedAt) / 1000)} s.`,
     );
   let polls = 0;
   let failures = 0;

@@ -26,14 +26,13 @@ export const VIDEO_ASPECTS = {
 export type VideoAspect = keyof typeof VIDEO_ASPECTS;
 export const VIDEO_ASPECT_NAMES = Object.keys(VIDEO_ASPECTS) as VideoAspect[];
 
-/** What the poll schedule and the deadlines are keyed by. */
-export type GenerationKind = ImageModel | 'VIDEO';
+/** What the poll schedule and the deadlines are keyed by: `VIDEO` is a fast-mode video, `VIDEO_STANDARD` a standard one. */
+export type GenerationKind = ImageModel | 'VIDEO' | 'VIDEO_STANDARD';
 
 /** `4` spends a boost and is fast; `3` is the slow queue, the fallback when `4` is refused. */
 export type RequestType = 3 | 4;
 
 const CREATE_PATH = '/images/create';
-const VIDEO_PATH = '/images/create/ai-video-generator';
 const RESULTS_PATH = '/images/create/async/results/';
 
 export interface ImageSubmit {
@@ -81,87 +80,6 @@ export function imagePollUrl(origin: string, p: ImagePoll): URL {
     url.searchParams.set('IG', p.ig);
     url.searchParams.set('IID', 'images.as');
   }
-  return url;
-}
-
-/** The two video submit forms in use: the dedicated endpoint first, the older `ctype=video` form second. */
-export type VideoSubmitForm = 'dedicated' | 'legacy';
-export const VIDEO_SUBMIT_FORMS: readonly VideoSubmitForm[] = ['dedicated', 'legacy'];
-
-export interface VideoSubmit {
-  prompt: string;
-  aspect: VideoAspect;
-  ig?: string | undefined;
-}
-
-export interface PreparedRequest {
-  url: URL;
-  body: string;
-  referer: string;
-}
-
-export function videoSubmitRequest(origin: string, form: VideoSubmitForm, s: VideoSubmit): PreparedRequest {
-  if (form === 'dedicated') {
-    const url = new URL(VIDEO_PATH, origin);
-    url.search = new URLSearchParams({
-      q: s.prompt,
-      rt: '4',
-      mdl: '0',
-      ar: String(VIDEO_ASPECTS[s.aspect].ar),
-      FORM: 'GENCRE',
-      hva: '4',
-      pt: '4',
-      sm: '1',
-    }).toString();
-    if (s.ig) url.searchParams.set('IG', s.ig);
-    return {
-      url,
-      body: new URLSearchParams({ q: s.prompt }).toString(),
-      referer: new URL(VIDEO_PATH, origin).toString(),
-    };
-  }
-  const url = new URL(CREATE_PATH, origin);
-  url.search = new URLSearchParams({
-    q: s.prompt,
-    FORM: 'GENCRE',
-    rt: '3',
-    mdl: '0',
-    ar: '1',
-    ctype: 'video',
-    pt: '3',
-    sm: '0',
-  }).toString();
-  if (s.ig) url.searchParams.set('IG', s.ig);
-  return {
-    url,
-    body: new URLSearchParams({ q: s.prompt, model: 'dalle', aspectRatio: '1:1' }).toString(),
-    referer: new URL(`${CREATE_PATH}?ctype=video`, origin).toString(),
-  };
-}
-
-export interface VideoPoll {
-  requestId: string;
-  prompt: string;
-  aspect: VideoAspect;
-}
-
-export function videoPollUrl(origin: string, p: VideoPoll): URL {
-  const url = new URL(RESULTS_PATH + encodeURIComponent(p.requestId), origin);
-  url.search = new URLSearchParams({ q: p.prompt, ctype: 'video', sm: '1', girftp: '1' }).toString();
-  return url;
-}
-
-/** The generator page, reloaded: the fallback poll when the results endpoint gives nothing usable. */
-export function videoFallbackPollUrl(origin: string, p: VideoPoll): URL {
-  const url = new URL(VIDEO_PATH, origin);
-  url.search = new URLSearchParams({
-    q: p.prompt,
-    id: p.requestId,
-    rt: '4',
-    pt: '4',
-    FORM: 'GUH2CR',
-    dmreload: '1',
-  }).toString();
   return url;
 }
 

@@ -39,6 +39,7 @@ export const DEFAULT_EXPECTED: Record<GenerationKind, DurationRange> = {
   GPT4O: { minMs: 20_000, maxMs: 70_000 },
   MAI1: { minMs: 20_000, maxMs: 70_000 },
   VIDEO: { minMs: 60_000, maxMs: 180_000 },
+  VIDEO_STANDARD: { minMs: 180_000, maxMs: 1_800_000 },
 };
 
 export const DEFAULT_SCHEDULE: LearnedScheduleOptions = {

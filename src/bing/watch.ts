@@ -1,8 +1,9 @@
 import type { BingError } from './errors.js';
+import type { VideoMode } from './video-protocol.js';
 
 /** Each step of a generation, as it happens. */
 export type GenerationEvent =
-  | { type: 'submitted'; requestId: string; account: string; at: number }
+  | { type: 'submitted'; requestId: string; account: string; at: number; mode?: VideoMode | undefined }
   | { type: 'poll'; attempt: number; at: number }
   | { type: 'partial'; at: number }
   | { type: 'retry'; attempt: number; error: BingError; delayMs: number; at: number }

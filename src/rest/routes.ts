@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { OPTIONS } from '../tasks/options.js';
 import type { TaskService } from '../tasks/service.js';
-import type { Task, TaskStatus } from '../tasks/task.js';
+import type { Task, TaskStatus, VideoTask } from '../tasks/task.js';
 import { readFields } from './body.js';
 import { callerOf } from './caller.js';
 import { OPENAPI } from './openapi.js';
@@ -51,6 +51,9 @@ const STATUS: Record<TaskStatus, string> = {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+const modeOf = (mode: VideoTask['mode']): 'fast' | 'standard' | null =>
+  mode === null ? null : mode === 'FAST' ? 'fast' : 'standard';
+
 function taskView(task: Task) {
   return {
     id: task.id,
@@ -60,7 +63,9 @@ function taskView(task: Task) {
     error: task.error,
     createdAt: iso(task.createdAt),
     completedAt: iso(task.completedAt),
-    ...(task.kind === 'IMAGE' ? { images: task.images } : {}),
+    ...(task.kind === 'IMAGE'
+      ? { images: task.images }
+      : { mode: modeOf(task.mode), width: task.width, height: task.height, durationSeconds: task.durationSeconds }),
   };
 }
 
@@ -71,6 +76,11 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
   // Only the generations and the tasks need a key (when keys are on): the rest is public, as /health must be for probes.
   const caller = callerOf(auth);
   const info = { name: project.name, version: project.version, repository: project.repository, endpoints: ENDPOINTS };
+  // A video request may carry its source image as base64: room for MAX_IMAGE_BYTES of it, plus the rest.
+  const videoBodyBytes = Math.max(
+    config.http.maxBodyBytes,
+    Math.ceil((config.videoImage.maxBytes * 4) / 3) + 64 * 1024,
+  );
 
   return [
     {
@@ -90,6 +100,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
           session: health.session,
           activeTasks: health.activeTasks,
           upstream: config.simulator ? 'simulator' : 'bing',
+          videoAccounts: health.fastCreations,
         });
       },
     },
@@ -119,7 +130,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
       pattern: /^\/create\/video$/i,
       handle: async (req) => {
         const who = caller(req);
-        const body = validated(VideoRequest, await readFields(req, config.http.maxBodyBytes));
+        const body = validated(VideoRequest, await readFields(req, videoBodyBytes));
         const task = await service.createVideo(body, who);
         return success({ taskId: task.id, prompt: task.prompt });
       },

@@ -69,6 +69,32 @@ export const VideoRequest = z
   .object({
     query: prompt,
     aspect: choice('aspect', OPTIONS.videoAspects, DEFAULT_VIDEO_ASPECT, ['LANDSCAPE']),
+    // The values are checked by tasks/ (any case), as over GraphQL.
+    mode: z
+      .unknown()
+      .optional()
+      .openapi({
+        type: 'string',
+        enum: ['fast', 'standard'],
+        description:
+          "fast spends one of the Bing account's free fast creations; standard spends nothing and takes much longer. Any case. " +
+          'Left out: fast while fast creations remain, otherwise standard.',
+        examples: ['standard'],
+      }),
+    // Checked by tasks/ (type by its bytes, size, the URL policy), so that every surface names the same field.
+    image: z
+      .unknown()
+      .optional()
+      .openapi({
+        type: 'object',
+        description:
+          `Image-to-video (JSON bodies): exactly one of base64 (PNG, JPEG or WebP, at most MAX_IMAGE_BYTES, ${DEFAULTS.videoImage.maxBytes} bytes by default) ` +
+          'or url (a Bing image URL this server returned; any https URL with VIDEO_IMAGE_FETCH=any).',
+        properties: {
+          base64: { type: 'string', contentEncoding: 'base64' },
+          url: { type: 'string', format: 'uri' },
+        },
+      }),
   })
   .openapi('VideoRequest');
 
@@ -116,6 +142,21 @@ export const Health = z
     session: z.enum(['active', 'inactive', 'expired']),
     activeTasks: z.number().int().min(0).openapi({ description: 'Tasks still queued or processing.' }),
     upstream: z.enum(['bing', 'simulator']),
+    videoAccounts: z
+      .array(
+        z
+          .object({
+            account: z.string().openapi({ description: "The account's fingerprint (never its cookie)." }),
+            fastCreationsLeft: z
+              .number()
+              .int()
+              .min(0)
+              .nullable()
+              .openapi({ description: 'Free fast video creations left; null until Bing said.' }),
+          })
+          .strict(),
+      )
+      .openapi({ description: 'Per Bing account: what the video creator says of it.' }),
   })
   .strict()
   .openapi('Health');
@@ -166,6 +207,29 @@ export const TaskView = z
     createdAt: z.string().datetime(),
     completedAt: z.string().datetime().nullable(),
     images: z.array(z.string().url()).optional().openapi({ description: 'Image tasks only.' }),
+    mode: z.enum(['fast', 'standard']).nullable().optional().openapi({
+      description: 'Video tasks only: the mode Bing took it in (null while queued with the mode left open).',
+    }),
+    width: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Video tasks only: the width in pixels, where Bing reported it.' }),
+    height: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Video tasks only: the height in pixels, where Bing reported it.' }),
+    durationSeconds: z
+      .number()
+      .positive()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Video tasks only: the length in seconds, where Bing reported it.' }),
   })
   .strict()
   .openapi('Task');

@@ -1,4 +1,11 @@
-import { ERROR_CODES, IMAGE_ASPECT_NAMES, IMAGE_MODEL_NAMES, VIDEO_ASPECT_NAMES } from '../tasks/task.js';
+import {
+  ERROR_CODES,
+  IMAGE_ASPECT_NAMES,
+  IMAGE_MODEL_NAMES,
+  VIDEO_ASPECT_NAMES,
+  VIDEO_MODES,
+  VIDEO_MODE_NAMES,
+} from '../tasks/task.js';
 import { builder } from './builder.js';
 
 export const ImageModelEnum = builder.enumType('ImageModel', {
@@ -13,6 +20,13 @@ export const ImageAspectEnum = builder.enumType('ImageAspect', {
 
 export const VideoAspectEnum = builder.enumType('VideoAspect', {
   values: VIDEO_ASPECT_NAMES,
+});
+
+export const VideoModeEnum = builder.enumType('VideoMode', {
+  description: 'How Bing makes a video. Left open, FAST while the account has fast creations left, otherwise STANDARD.',
+  values: Object.fromEntries(
+    VIDEO_MODE_NAMES.map((mode) => [mode, { description: VIDEO_MODES[mode].description }]),
+  ) as Record<'FAST' | 'STANDARD', { description: string }>,
 });
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', {

@@ -6,6 +6,17 @@ interface HealthView extends Health {
   simulator: boolean;
 }
 
+const AccountVideoType = builder.objectRef<Health['fastCreations'][number]>('AccountVideo').implement({
+  description: "What Bing's video creator says of one account.",
+  fields: (t) => ({
+    account: t.exposeString('account', { description: "The account's fingerprint (never its cookie)." }),
+    fastCreationsLeft: t.exposeInt('fastCreationsLeft', {
+      nullable: true,
+      description: 'Free fast video creations left; null until Bing has said (after the first video).',
+    }),
+  }),
+});
+
 const HealthType = builder.objectRef<HealthView>('Health').implement({
   fields: (t) => ({
     status: t.string({ description: 'Always "ok" while the server answers.', resolve: () => 'ok' }),
@@ -13,6 +24,11 @@ const HealthType = builder.objectRef<HealthView>('Health').implement({
     session: t.field({ type: SessionStateEnum, resolve: (health) => health.session }),
     activeTasks: t.exposeInt('activeTasks', { description: 'Tasks still queued or processing.' }),
     upstream: t.field({ type: UpstreamEnum, resolve: (health) => (health.simulator ? 'SIMULATOR' : 'BING') }),
+    videoAccounts: t.field({
+      type: [AccountVideoType],
+      description: 'Per account: the free fast video creations left.',
+      resolve: (health) => health.fastCreations,
+    }),
   }),
 });
 

@@ -1,6 +1,6 @@
 import type { Task, VideoTask as VideoTaskShape } from '../tasks/task.js';
 import { builder } from './builder.js';
-import { VideoAspectEnum } from './enums.js';
+import { VideoAspectEnum, VideoModeEnum } from './enums.js';
 import { GENERATION_ERRORS, asResult } from './errors.js';
 import { TaskInterface, watchOrNotFound } from './task.js';
 
@@ -10,6 +10,36 @@ export const VideoTask = builder.objectRef<VideoTaskShape>('VideoTask').implemen
   fields: (t) => ({
     video: t.string({ nullable: true, description: 'The video URL once COMPLETED.', resolve: (task) => task.video }),
     aspect: t.field({ type: VideoAspectEnum, resolve: (task) => task.aspect }),
+    mode: t.field({
+      type: VideoModeEnum,
+      nullable: true,
+      description: 'The mode Bing took the video in; null while a video whose mode was left open waits for its turn.',
+      resolve: (task) => task.mode,
+    }),
+    width: t.int({
+      nullable: true,
+      description: 'The video width in pixels, where Bing reported it.',
+      resolve: (task) => task.width,
+    }),
+    height: t.int({
+      nullable: true,
+      description: 'The video height in pixels, where Bing reported it.',
+      resolve: (task) => task.height,
+    }),
+    durationSeconds: t.float({
+      nullable: true,
+      description: 'The video length in seconds, where Bing reported it.',
+      resolve: (task) => task.durationSeconds,
+    }),
+  }),
+});
+
+const VideoImageInput = builder.inputType('VideoImageInput', {
+  description:
+    'The image to animate: exactly one of `base64` (PNG, JPEG or WebP, at most MAX_IMAGE_BYTES) or `url` (a Bing image URL this server returned, or any https URL with VIDEO_IMAGE_FETCH=any).',
+  fields: (t) => ({
+    base64: t.string({ required: false, description: 'The image bytes, base64 (a data: URL is accepted too).' }),
+    url: t.string({ required: false, description: 'Where the server fetches the image from.' }),
   }),
 });
 
@@ -17,6 +47,12 @@ const CreateVideoInput = builder.inputType('CreateVideoInput', {
   fields: (t) => ({
     query: t.string({ required: true, description: 'The prompt.' }),
     aspect: t.field({ type: VideoAspectEnum, defaultValue: 'PORTRAIT' }),
+    mode: t.field({
+      type: VideoModeEnum,
+      required: false,
+      description: 'Left out: FAST while the Bing account has fast creations left, otherwise STANDARD.',
+    }),
+    image: t.field({ type: VideoImageInput, required: false, description: 'Animate this image (image-to-video).' }),
   }),
 });
 

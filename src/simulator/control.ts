@@ -4,6 +4,8 @@ import { jobJson } from './jobs.js';
 import type { Answer } from './routes.js';
 import { invalidScenarioOverride, type Scenario } from './scenario.js';
 import { invalidConfiguration, type Configuration, type SimState } from './state.js';
+import type { VideoSim } from './video-routes.js';
+import type { VideoConfiguration } from './video-scenario.js';
 
 export const CONTROL_PREFIX = '/__sim/';
 
@@ -24,7 +26,7 @@ function parse(body: string): { value: unknown } | { error: string } {
   }
 }
 
-export function control(state: SimState, method: string, path: string, body: string): Answer {
+export function control(state: SimState, video: VideoSim, method: string, path: string, body: string): Answer {
   const action = `${method} ${path.slice(CONTROL_PREFIX.length)}`;
   switch (action) {
     case 'GET requests':
@@ -33,6 +35,7 @@ export function control(state: SimState, method: string, path: string, body: str
       return ok([...state.jobs.values()].map(jobJson));
     case 'POST reset':
       state.reset();
+      video.reset();
       return ok({ ok: true });
     case 'POST scenario': {
       const parsed = parse(body);
@@ -48,6 +51,18 @@ export function control(state: SimState, method: string, path: string, body: str
       const invalid = invalidConfiguration(parsed.value);
       if (invalid) return fail(400, invalid);
       state.configure(parsed.value as Configuration);
+      return ok({ ok: true });
+    }
+    case 'POST video': {
+      const parsed = parse(body);
+      if ('error' in parsed) return fail(400, parsed.error);
+      if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value))
+        return fail(400, 'expected an object');
+      try {
+        video.configure(parsed.value as VideoConfiguration);
+      } catch (error) {
+        return fail(400, (error as Error).message);
+      }
       return ok({ ok: true });
     }
     default:

@@ -3,8 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Scenario } from './scenario.js';
 
-export type JobKind = 'DALLE' | 'GPT4O' | 'MAI1' | 'VIDEO';
-export const JOB_KINDS: readonly JobKind[] = ['DALLE', 'GPT4O', 'MAI1', 'VIDEO'];
+/** `VIDEO` is a fast-mode video, `VIDEO_STANDARD` a standard-mode one. */
+export type JobKind = 'DALLE' | 'GPT4O' | 'MAI1' | 'VIDEO' | 'VIDEO_STANDARD';
+export const JOB_KINDS: readonly JobKind[] = ['DALLE', 'GPT4O', 'MAI1', 'VIDEO', 'VIDEO_STANDARD'];
+
+export function isVideoKind(kind: JobKind): boolean {
+  return kind === 'VIDEO' || kind === 'VIDEO_STANDARD';
+}
 
 export interface DurationRange {
   minMs: number;
@@ -16,6 +21,8 @@ export const DEFAULT_DURATIONS: Readonly<Record<JobKind, DurationRange>> = Objec
   GPT4O: { minMs: 20_000, maxMs: 70_000 },
   MAI1: { minMs: 20_000, maxMs: 70_000 },
   VIDEO: { minMs: 60_000, maxMs: 180_000 },
+  // Not the client's prior for standard mode (3-30 min): the client has to learn it.
+  VIDEO_STANDARD: { minMs: 300_000, maxMs: 1_200_000 },
 });
 
 export interface SimJob {
@@ -39,9 +46,9 @@ export interface Timing {
   random: () => number;
 }
 
-/** Ids look like Bing's: `1-` and 32 hex digits. */
-export function newJobId(): string {
-  return `1-${randomBytes(16).toString('hex')}`;
+/** Ids look like Bing's: `1-` (images) or `4-` (videos) and 32 hex digits. */
+export function newJobId(kind: JobKind = 'DALLE'): string {
+  return `${isVideoKind(kind) ? '4' : '1'}-${randomBytes(16).toString('hex')}`;
 }
 
 /** A job's duration is fixed at submit, so completion never depends on how often it is polled. */
@@ -58,7 +65,7 @@ export function createJob(
   now: number,
 ): SimJob {
   return {
-    id: newJobId(),
+    id: newJobId(fields.kind),
     ...fields,
     submittedAt: now,
     readyAt: now + drawDuration(fields.kind, fields.scenario, timing),

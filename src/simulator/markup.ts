@@ -162,10 +162,6 @@ export function videoPendingJson(poll: number): string {
   return errorJson(PENDING_SPELLINGS[(poll - 1) % PENDING_SPELLINGS.length]!);
 }
 
-export function videoShowContentJson(url: string): string {
-  return JSON.stringify({ showContent: url });
-}
-
 /**
  * `ourl="..."` as Bing writes it inside a script: `/` as `\/` and every `&` as `\u0026`. The URL itself
  * carries one literal `&amp;` (see urls.ts), so the body holds a `\u0026amp;` that must come out as `&amp;`.
@@ -176,14 +172,4 @@ export function escapedOurl(url: string): string {
 
 export function videoOurlBody(url: string): string {
   return `<div id="vidcont" class="vid_cont" data-status="Succeeded" ourl="${escapedOurl(url)}"></div>`;
-}
-
-/** What the results endpoint answers, once done, for `[sim:video=fallback]`: nothing usable. */
-export function videoNoResultPage(): string {
-  return page('Video Creator', '<div id="vidcont" class="vid_cont"></div>');
-}
-
-/** The video generator page (GET), optionally carrying the finished video's `ourl`. */
-export function videoGeneratorPage(session: Session, prompt: string, extra: string): string {
-  return signedInPage(session, prompt, `<div id="vidgen" class="vid_gen">${extra}</div>`);
 }

@@ -1,6 +1,6 @@
-/** Bing's endpoints: the session page, the submits, the polls and the video fallback page. */
+/** Bing's endpoints: the session page, the image submits, and every poll (video answers come from video-routes.ts). */
 
-import { createJob, kindFromModel, phaseAt, type SimJob } from './jobs.js';
+import { createJob, isVideoKind, kindFromModel, phaseAt, type SimJob } from './jobs.js';
 import {
   errorJson,
   garbageBody,
@@ -13,20 +13,32 @@ import {
   signedInPage,
   signedOutPage,
   unsafePage,
-  videoGeneratorPage,
-  videoNoResultPage,
-  videoOurlBody,
-  videoPendingJson,
-  videoShowContentJson,
 } from './markup.js';
 import { resolveScenario } from './scenario.js';
 import type { SimState } from './state.js';
-import { videoUrl } from './urls.js';
 
 export type Answer = { status: number; headers?: Record<string, string>; body: string | Buffer } | 'drop';
 
+/** `create`: Image Creator's results path; `generator`: the video generator's; `fallback`: the generator page. */
+export type VideoEndpoint = 'create' | 'generator' | 'fallback';
+
+/** What the polls need of the video creator (video-routes.ts). */
+export interface VideoAnswers {
+  /** Whether a poll of this job on this endpoint finds it at all. */
+  answers(job: SimJob, endpoint: VideoEndpoint): boolean;
+  /** A video poll's answer once the faults are past; `final` marks the answer that ends the job for a client. */
+  answer(
+    ctx: Context,
+    job: SimJob,
+    endpoint: VideoEndpoint,
+    n: number,
+    now: number,
+  ): { answer: Answer; final: boolean };
+}
+
 export interface Context {
   state: SimState;
+  video: VideoAnswers;
   url: URL;
   body: string;
   cookieValid: boolean;
@@ -53,18 +65,16 @@ export function sessionPage(ctx: Context): Answer {
   return html(redirectTargetPage(ctx.state.session, prompt, job?.scenario.reviewAfter ?? false));
 }
 
-export type SubmitForm = 'image' | 'video-legacy' | 'video-dedicated';
-
-export function submit(ctx: Context, form: SubmitForm): Answer {
+/** An image submit (video submits are video-routes.ts'). */
+export function submit(ctx: Context): Answer {
   const query = ctx.url.searchParams;
   const fields = new URLSearchParams(ctx.body);
   const prompt = query.get('q') ?? fields.get('q') ?? '';
   const scenario = resolveScenario(prompt, ctx.state.override);
-  if (form === 'video-dedicated' && scenario.noDedicated) return html(notFoundPage(), 404);
   if (!ctx.cookieValid) return html(signedOutPage());
   const { session } = ctx.state;
   if (prompt.trim() === '') return html(rejectionPage('home', session, prompt));
-  const kind = form === 'image' ? kindFromModel(query.get('mdl'), fields.get('model')) : 'VIDEO';
+  const kind = kindFromModel(query.get('mdl'), fields.get('model'));
   if (kind === null) return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'Unknown model' };
   if (scenario.submit !== 'success') return html(rejectionPage(scenario.submit, session, prompt));
   const rt = query.get('rt') ?? '4';
@@ -79,7 +89,6 @@ export function submit(ctx: Context, form: SubmitForm): Answer {
   ctx.state.jobs.set(job.id, job);
   const location =
     `${CREATE_PATH}?q=${encodeURIComponent(prompt)}&rt=${encodeURIComponent(rt)}&FORM=GENCRE&id=${job.id}` +
-    (kind === 'VIDEO' ? '&ctype=video' : '') +
     (scenario.nfy ? '&nfy=1' : '');
   return { status: 302, headers: { ...HTML, location }, body: '' };
 }
@@ -101,49 +110,23 @@ function imagePoll(ctx: Context, job: SimJob, n: number, now: number): PollResul
   return { answer: html(resultPage(job, ctx.origin)), final: true };
 }
 
-function videoPoll(ctx: Context, job: SimJob, n: number, now: number): PollResult {
-  const s = job.scenario;
-  if (phaseAt(job, now) !== 'done') return { answer: json(videoPendingJson(n)), final: false };
-  if (s.videoError !== null) return { answer: json(errorJson(s.videoError)), final: true };
-  if (s.videoRejected) return { answer: html(rejectionPage('blocked', ctx.state.session, job.prompt)), final: true };
-  if (s.garbage) return { answer: html(garbageBody(n)), final: false };
-  const url = videoUrl(job, ctx.origin);
-  switch (s.video) {
-    case 'showcontent':
-      return { answer: json(videoShowContentJson(url)), final: true };
-    case 'ourl':
-      return { answer: html(videoOurlBody(url)), final: true };
-    case 'fallback':
-      return { answer: html(videoNoResultPage()), final: false };
-  }
-}
-
-function videoFallbackPoll(ctx: Context, job: SimJob, now: number): PollResult {
-  const s = job.scenario;
-  const { session } = ctx.state;
-  if (phaseAt(job, now) !== 'done' || s.videoError !== null) {
-    return {
-      answer: html(videoGeneratorPage(session, job.prompt, '<div class="vid_prog">Generating...</div>')),
-      final: false,
-    };
-  }
-  if (s.videoRejected) return { answer: html(rejectionPage('blocked', session, job.prompt)), final: true };
-  return {
-    answer: html(videoGeneratorPage(session, job.prompt, videoOurlBody(videoUrl(job, ctx.origin)))),
-    final: true,
-  };
-}
-
 const UPSTREAM_ERRORS = [500, 502, 503];
 
 /**
  * Every kind of poll: the results endpoint (image or video, by the job's kind) and the video
  * fallback page. Faults (drop, 5xx, 429, slow) count polls per job, whichever endpoint they hit.
  */
-export async function poll(ctx: Context, id: string, endpoint: 'results' | 'fallback'): Promise<Answer> {
+export async function poll(ctx: Context, id: string, endpoint: 'results' | VideoEndpoint): Promise<Answer> {
   if (!ctx.cookieValid) return html(signedOutPage());
   const job = ctx.state.jobs.get(id);
-  if (!job || (endpoint === 'fallback' && job.kind !== 'VIDEO')) return html(notFoundPage(), 404);
+  const video = job !== undefined && isVideoKind(job.kind);
+  if (
+    !job ||
+    (endpoint !== 'results' && !video) ||
+    (video && !ctx.video.answers(job, endpoint === 'results' ? 'create' : endpoint))
+  ) {
+    return html(notFoundPage(), 404);
+  }
   const n = ++job.polls;
   const s = job.scenario;
   if (s.slowMs > 0) await ctx.state.delay(s.slowMs);
@@ -153,12 +136,9 @@ export async function poll(ctx: Context, id: string, endpoint: 'results' | 'fall
   if (s.poll429) return { status: 429, headers: { ...HTML, 'retry-after': '30' }, body: '<h1>Too many requests</h1>' };
 
   const now = Date.now();
-  const result =
-    endpoint === 'fallback'
-      ? videoFallbackPoll(ctx, job, now)
-      : job.kind === 'VIDEO'
-        ? videoPoll(ctx, job, n, now)
-        : imagePoll(ctx, job, n, now);
+  const result = video
+    ? ctx.video.answer(ctx, job, endpoint === 'results' ? 'create' : endpoint, n, now)
+    : imagePoll(ctx, job, n, now);
   if (result.final && job.firstSeenDoneAt === null) job.firstSeenDoneAt = now;
   return result.answer;
 }

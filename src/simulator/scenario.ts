@@ -43,6 +43,8 @@
  *   [sim:video=showcontent] (default) JSON {"showContent":"<url>"}
  *   [sim:video=ourl]        a body with ourl="<url>" escaped with \/, \u0026 and once \u0026amp;
  *   [sim:video=fallback]    the results endpoint never gives the URL; only the fallback page has ourl="..."
+ *   [sim:video=value]       JSON value[] with contentUrl, width, height, duration (see video-scenario.ts)
+ *   [sim:video=cards]       HTML cards; the detail call gives the video (see video-scenario.ts)
  *   [sim:video-error=TEXT]  after readyAt: JSON {"errorMessage":"TEXT"}
  *   [sim:video-rejected]    after readyAt: a page with "This prompt has been blocked"
  *   [sim:video-host=bing]   the URL is on https://th.bing.com instead of the simulator's origin
@@ -74,7 +76,7 @@ export const REJECTIONS: readonly SubmitOutcome[] = [
 ];
 
 export type UrlStyle = 'absolute' | 'relative' | 'origin';
-export type VideoForm = 'showcontent' | 'ourl' | 'fallback';
+export type VideoForm = 'showcontent' | 'ourl' | 'fallback' | 'value' | 'cards';
 export type VideoHost = 'origin' | 'bing';
 
 export interface Scenario {
@@ -194,7 +196,7 @@ function directive(name: string, value: string | undefined): Partial<Scenario> {
     case 'no-dedicated':
       return { noDedicated: true };
     case 'video': {
-      const video = oneOf(value, ['showcontent', 'ourl', 'fallback'] as const);
+      const video = oneOf(value, ['showcontent', 'ourl', 'fallback', 'value', 'cards'] as const);
       return video ? { video } : {};
     }
     case 'video-error':
@@ -233,7 +235,7 @@ export function resolveScenario(prompt: string, override: Partial<Scenario> | nu
 const CHOICES: Record<string, readonly string[] | undefined> = {
   submit: ['success', ...REJECTIONS],
   urls: ['absolute', 'relative', 'origin'],
-  video: ['showcontent', 'ourl', 'fallback'],
+  video: ['showcontent', 'ourl', 'fallback', 'value', 'cards'],
   videoHost: ['origin', 'bing'],
 };
 

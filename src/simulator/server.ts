@@ -18,6 +18,8 @@ import {
 } from './routes.js';
 import { invalidScenarioOverride, type Scenario } from './scenario.js';
 import { SimState, invalidConfiguration, type Configuration, type RecordedRequest } from './state.js';
+import { DETAIL_PATTERN, VIDEO_RESULTS_PATTERN, VideoSim } from './video-routes.js';
+import type { VideoConfiguration } from './video-scenario.js';
 
 export interface SimulatorOptions extends Configuration {
   /** Default 0: a random free port. */
@@ -43,11 +45,16 @@ export interface Simulator {
   /** The default scenario for the next submits; prompt directives still win. null clears it. */
   setScenario(s: Partial<Scenario> | null): void;
   configure(o: Configuration): void;
+  /** The video creator's settings: fast creations per cookie, where the count shows, what the upload answers. */
+  configureVideo(o: VideoConfiguration): void;
+  /** The video creator's own state: uploads, per-job extras, the IID and SID it hands out. */
+  video: VideoSim;
   /** Closes the server, every open socket and every timer. */
   close(): Promise<void>;
 }
 
-const MAX_BODY = 1024 * 1024;
+// Large enough for an image upload (a 4 MB image is about 5.5 MB of base64).
+const MAX_BODY = 16 * 1024 * 1024;
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
@@ -82,6 +89,8 @@ function isPollPath(r: RecordedRequest, jobId?: string): boolean {
   if (r.method !== 'GET') return false;
   const results = RESULTS_PATTERN.exec(r.path);
   if (results) return jobId === undefined || safeDecode(results[1]!) === jobId;
+  const video = VIDEO_RESULTS_PATTERN.exec(r.path) ?? DETAIL_PATTERN.exec(r.path);
+  if (video) return jobId === undefined || safeDecode(video[1]!) === jobId;
   return r.path === VIDEO_PATH && r.query.id !== undefined && (jobId === undefined || r.query.id === jobId);
 }
 
@@ -104,16 +113,20 @@ function media(method: string, path: string): Answer | null {
   return null;
 }
 
-async function bing(ctx: Context, method: string, path: string): Promise<Answer> {
-  if (method === 'POST' && path === CREATE_PATH) {
-    return submit(ctx, ctx.url.searchParams.get('ctype') === 'video' ? 'video-legacy' : 'image');
-  }
-  if (method === 'POST' && path === VIDEO_PATH) return submit(ctx, 'video-dedicated');
+async function bing(
+  ctx: Context,
+  video: VideoSim,
+  method: string,
+  path: string,
+  req: IncomingMessage,
+): Promise<Answer> {
+  const videoAnswer = await video.route(ctx, method, path, {
+    cookie: req.headers.cookie,
+    contentType: req.headers['content-type'],
+  });
+  if (videoAnswer) return videoAnswer;
+  if (method === 'POST' && path === CREATE_PATH) return submit(ctx);
   if (method === 'GET' && path === CREATE_PATH) return sessionPage(ctx);
-  if (method === 'GET' && path === VIDEO_PATH) {
-    const id = ctx.url.searchParams.get('id');
-    return id === null ? sessionPage(ctx) : poll(ctx, id, 'fallback');
-  }
   const results = method === 'GET' ? RESULTS_PATTERN.exec(path) : null;
   const id = results ? safeDecode(results[1]!) : null;
   if (id !== null) return poll(ctx, id, 'results');
@@ -132,6 +145,7 @@ function write(res: ServerResponse, answer: Answer): void {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const state = new SimState(options.random ?? Math.random);
+  const video = new VideoSim();
   const invalid = invalidConfiguration({
     timeScale: options.timeScale,
     durations: options.durations,
@@ -170,16 +184,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return write(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'Body too large' });
     if (record) record.body = body;
     if (mediaAnswer) return write(res, mediaAnswer);
-    if (isControl) return write(res, control(state, method, path, body));
+    if (isControl) return write(res, control(state, video, method, path, body));
 
     const ctx: Context = {
       state,
+      video,
       url: target,
       body,
       cookieValid: state.isValidCookie(cookieValue(req.headers.cookie, '_U')),
       origin: host && /^[\w.:[\]-]+$/.test(host) ? `http://${host}` : url,
     };
-    write(res, await bing(ctx, method, path));
+    write(res, await bing(ctx, video, method, path, req));
   }
 
   const server = createServer((req, res) => {
@@ -215,7 +230,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     submits: () =>
       state.requests.filter((r) => r.method === 'POST' && (r.path === CREATE_PATH || r.path === VIDEO_PATH)),
     polls: (jobId) => state.requests.filter((r) => isPollPath(r, jobId)),
-    reset: () => state.reset(),
+    reset: () => {
+      state.reset();
+      video.reset();
+    },
+    video,
+    configureVideo: (o) => video.configure(o),
     setScenario(s) {
       const invalidScenario = invalidScenarioOverride(s);
       if (invalidScenario) throw new TypeError(`Invalid scenario: ${invalidScenario}`);

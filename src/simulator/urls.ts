@@ -10,7 +10,13 @@ export const PLACEHOLDER_IMAGES = [
   'https://r.bing.com/rp/TX9QuO3WzcCJz1uaaSwQAz39Kb0.jpg',
 ] as const;
 
-const PREFIX: Record<SimJob['kind'], string> = { DALLE: 'OIG1', GPT4O: 'OIG4', MAI1: 'OIG2', VIDEO: 'OIG1' };
+const PREFIX: Record<SimJob['kind'], string> = {
+  DALLE: 'OIG1',
+  GPT4O: 'OIG4',
+  MAI1: 'OIG2',
+  VIDEO: 'OIG1',
+  VIDEO_STANDARD: 'OIG1',
+};
 
 function token(seed: string, length: number): string {
   return createHash('sha256').update(seed).digest('base64url').replace(/[-_]/g, 'x').slice(0, length);
@@ -49,8 +55,13 @@ export function resultImageNames(job: SimJob): string[] {
 export function videoUrl(job: SimJob, origin: string): string {
   const s = job.scenario;
   const base = s.videoHost === 'bing' ? 'https://th.bing.com' : origin;
+  // JSON value[] and the detail call carry a plain mp4 URL, without the `pid` of the other forms.
   const query =
-    s.video === 'showcontent' ? 'pid=videocreator' : `pid=videocreator&sig=${token(job.id, 8)}&amp;mkt=en-US`;
+    s.video === 'showcontent'
+      ? 'pid=videocreator'
+      : s.video === 'value' || s.video === 'cards'
+        ? 'mkt=en-US'
+        : `pid=videocreator&sig=${token(job.id, 8)}&amp;mkt=en-US`;
   const thumb = s.videoThumb ? '&w=320&h=180' : '';
   return `${base}/videos/${job.id}.mp4?${query}${thumb}`;
 }

@@ -43,5 +43,6 @@ export function bingGenerations(client: BingClient): Generations {
     waitForVideo: (input, submitted, watch) => mapped(client.waitForVideo(input, submitted, watch)),
     cookieSet: () => client.cookieSet(),
     session: () => client.session(),
+    videoAccounts: () => client.fastCreationsLeft(),
   };
 }

@@ -3,12 +3,14 @@
  * unit tests fill it with a fake. Failures are GenerationErrors; an abort through `signal` may reject
  * with anything.
  */
-import type { ImageInput, VideoInput } from './task.js';
+import type { ImageInput, VideoInput, VideoMode } from './task.js';
 
 export type SessionState = 'active' | 'inactive' | 'expired';
 
 /** The steps the service records; a source may report more, which the service ignores. */
-export type GenerationEvent = { type: 'submitted'; requestId: string; account: string; at: number } | { type: string };
+export type GenerationEvent =
+  | { type: 'submitted'; requestId: string; account: string; at: number; mode?: VideoMode | undefined }
+  | { type: string };
 
 export interface GenerationWatch {
   signal?: AbortSignal | undefined;
@@ -20,6 +22,8 @@ export interface Submitted {
   /** The fingerprint of the account it was submitted with: the same account must poll it. */
   account: string;
   submittedAt: number;
+  /** Videos: the mode Bing took it in. */
+  mode?: VideoMode | undefined;
 }
 
 export interface Resume extends Submitted {
@@ -33,6 +37,10 @@ export interface ImageOutcome {
 
 export interface VideoOutcome {
   url: string;
+  mode: VideoMode;
+  width: number | null;
+  height: number | null;
+  durationSeconds: number | null;
 }
 
 export interface Generations {
@@ -42,4 +50,6 @@ export interface Generations {
   waitForVideo(input: VideoInput, submitted: Resume, watch: GenerationWatch): Promise<VideoOutcome>;
   cookieSet(): boolean;
   session(): SessionState;
+  /** Per account (by fingerprint): the free fast video creations left, null where Bing has not said. */
+  videoAccounts(): Array<{ account: string; fastCreationsLeft: number | null }>;
 }

@@ -15,6 +15,8 @@ import {
   type VideoInput,
 } from './task.js';
 
+import { parseVideoMode } from './video-mode.js';
+
 export type { ImageInput, VideoInput };
 
 // C0 and C1 control characters; tabs and line breaks become spaces first.
@@ -71,9 +73,14 @@ export function parseImageInput(
   };
 }
 
-export function parseVideoInput(input: { query?: unknown; aspect?: unknown }, maxPromptLength: number): VideoInput {
+export function parseVideoInput(
+  input: { query?: unknown; aspect?: unknown; mode?: unknown },
+  maxPromptLength: number,
+): VideoInput {
+  const mode = parseVideoMode(input.mode);
   return {
     prompt: parsePrompt(input.query, maxPromptLength),
     aspect: byNameOrValue<VideoAspect>('aspect', input.aspect, OPTIONS.videoAspects, DEFAULT_VIDEO_ASPECT),
+    ...(mode ? { mode } : {}),
   };
 }

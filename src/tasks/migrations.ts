@@ -39,6 +39,12 @@ export const MIGRATIONS: readonly string[] = [
   // index instead of sorting that owner's rows.
   `DROP INDEX tasks_owner;
    CREATE INDEX tasks_owner_created ON tasks (owner, created_at DESC, id DESC);`,
+
+  // 3: videos: the mode Bing took each in, and the file's size and length where Bing reported them.
+  `ALTER TABLE tasks ADD COLUMN mode TEXT;
+   ALTER TABLE tasks ADD COLUMN width INTEGER;
+   ALTER TABLE tasks ADD COLUMN height INTEGER;
+   ALTER TABLE tasks ADD COLUMN duration_seconds REAL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -295,7 +295,14 @@ export class QueuedGenerations {
     const watch = { signal: attempt.signal };
     if (task.kind === 'VIDEO') {
       const result = await generations.waitForVideo(videoInput(task), resume, watch);
-      await this.#save(task, { status: 'COMPLETED', video: result.url });
+      await this.#save(task, {
+        status: 'COMPLETED',
+        video: result.url,
+        mode: result.mode,
+        width: result.width,
+        height: result.height,
+        durationSeconds: result.durationSeconds,
+      });
     } else {
       const result = await generations.waitForImage(imageInput(task), resume, watch);
       await this.#save(task, { status: 'COMPLETED', images: result.images, revisedPrompt: result.revisedPrompt });
@@ -346,7 +353,16 @@ function newTask(request: Input, caller: Caller, now: number, deadlineAt: number
         images: [],
         revisedPrompt: null,
       }
-    : { ...base, kind: 'VIDEO', aspect: request.input.aspect, video: null };
+    : {
+        ...base,
+        kind: 'VIDEO',
+        aspect: request.input.aspect,
+        video: null,
+        mode: request.input.mode ?? null,
+        width: null,
+        height: null,
+        durationSeconds: null,
+      };
 }
 
 function imageInput(task: ImageTask): ImageInput {
@@ -354,5 +370,5 @@ function imageInput(task: ImageTask): ImageInput {
 }
 
 function videoInput(task: VideoTask): VideoInput {
-  return { prompt: task.prompt, aspect: task.aspect };
+  return { prompt: task.prompt, aspect: task.aspect, ...(task.mode ? { mode: task.mode } : {}) };
 }

@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Release } from '../limits/slots.js';
 import { Admission, type ServiceLimits } from './admission.js';
-import { ServiceError, notFound } from './errors.js';
+import { ServiceError, invalid, notFound } from './errors.js';
 import { watchTask, type TaskEvents } from './events.js';
 import type { GenerationEvent, GenerationWatch, Generations, Resume, SessionState, Submitted } from './generations.js';
 import { parseImageInput, parseVideoInput } from './input.js';
@@ -17,13 +17,26 @@ import { TaskRecord } from './record.js';
 import { recover } from './recovery.js';
 import { Retention } from './retention.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
-import type { Caller, ImageInput, ImageTask, Task, TaskKind, VideoInput, VideoTask } from './task.js';
+import type { Caller, ImageInput, ImageTask, Task, TaskKind, VideoInput, VideoMode, VideoTask } from './task.js';
+import {
+  checkVideoImage,
+  imageFromUrl,
+  type FetchImage,
+  type VideoImage,
+  type VideoImagePolicy,
+} from './video-image.js';
 
 export type { Caller, ServiceLimits };
 
 export interface TaskServiceOptions {
   imageDeadlineMs: number;
+  /** A fast-mode video's deadline (and a video's whose mode is not chosen yet). */
   videoDeadlineMs: number;
+  videoStandardDeadlineMs: number;
+  /** What a source image of image-to-video may be, and where it may be fetched from. */
+  videoImage: VideoImagePolicy;
+  /** How a source image given by URL is fetched (the server's HTTP client). */
+  fetchImage: FetchImage;
   maxPromptLength: number;
   ttlMs: number;
   maxTasks: number;
@@ -35,6 +48,8 @@ export interface Health {
   cookieSet: boolean;
   session: SessionState;
   activeTasks: number;
+  /** Free fast video creations left, per account (by fingerprint); null where Bing has not said. */
+  fastCreations: Array<{ account: string; fastCreationsLeft: number | null }>;
 }
 
 export class TaskService {
@@ -120,6 +135,7 @@ export class TaskService {
       cookieSet: this.#generations.cookieSet(),
       session: this.#generations.session(),
       activeTasks: await this.#record.active(),
+      fastCreations: this.#generations.videoAccounts(),
     };
   }
 
@@ -179,18 +195,41 @@ export class TaskService {
    * Submits a video and returns its task as soon as Bing accepted it, so that a refused prompt is an
    * answer; the wait goes on in the background. A video that has to wait for a slot is returned QUEUED.
    */
-  async createVideo(raw: { query?: unknown; aspect?: unknown }, caller: Caller): Promise<VideoTask> {
-    const input = parseVideoInput(raw, this.#options.maxPromptLength);
+  async createVideo(
+    raw: { query?: unknown; aspect?: unknown; mode?: unknown; image?: unknown },
+    caller: Caller,
+  ): Promise<VideoTask> {
+    const parsed = parseVideoInput(raw, this.#options.maxPromptLength);
+    const source = checkVideoImage(raw.image, this.#options.videoImage);
     this.#refuseWhenStopping();
-    if (this.#queued) return this.#queued.createVideo(input, caller, this.#options.videoDeadlineMs);
+    if (this.#queued) {
+      // A queued job carries the task, and a task does not hold a source image.
+      if (source) throw invalid('image', 'Image-to-video is not available in cluster mode (REDIS_URL is set).');
+      const deadlineMs =
+        parsed.mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
+      return this.#queued.createVideo(parsed, caller, deadlineMs);
+    }
     const { release, slot } = this.#admission.generation(caller);
     let task: VideoTask;
+    let input: VideoInput;
     try {
+      // A source image by URL is fetched (and checked) once the caller passed the limits; a bad one never makes a task.
+      const image: VideoImage | null =
+        source instanceof URL
+          ? await imageFromUrl(source, this.#options.videoImage, this.#options.fetchImage, this.#stopping.signal)
+          : source;
+      input = image ? { ...parsed, imageBase64: image.base64 } : parsed;
+      const deadlineMs =
+        input.mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
       task = await this.#record.create({
-        ...this.#newTask(this.#options.videoDeadlineMs, caller, slot, input.prompt),
+        ...this.#newTask(deadlineMs, caller, slot, input.prompt),
         kind: 'VIDEO',
         aspect: input.aspect,
         video: null,
+        mode: input.mode ?? null,
+        width: null,
+        height: null,
+        durationSeconds: null,
       });
     } catch (error) {
       slot?.();
@@ -212,7 +251,9 @@ export class TaskService {
       throw error;
     }
     const accepted = await this.#record.current(task);
-    void this.#track(this.#waitVideo(accepted, input, { ...submitted, deadlineAt: task.deadlineAt }))
+    void this.#track(
+      this.#waitVideo(accepted, input, { ...submitted, deadlineAt: this.#videoDeadline(task, submitted.mode) }),
+    )
       .catch(() => undefined)
       .finally(() => {
         slot();
@@ -265,7 +306,7 @@ export class TaskService {
 
   async #runVideo(task: VideoTask, input: VideoInput): Promise<VideoTask> {
     const submitted = await this.#submit(task, () => this.#generations.submitVideo(input, this.#watch(task)));
-    await this.#waitVideo(task, input, { ...submitted, deadlineAt: task.deadlineAt });
+    await this.#waitVideo(task, input, { ...submitted, deadlineAt: this.#videoDeadline(task, submitted.mode) });
     return this.#record.current(task);
   }
 
@@ -318,11 +359,14 @@ export class TaskService {
       signal: this.#stopping.signal,
       onEvent: (event: GenerationEvent) => {
         if (event.type === 'submitted' && 'requestId' in event) {
-          this.#record
-            .change(task, { bingRequestId: event.requestId, account: event.account })
-            .catch((error: unknown) => {
-              this.#log.error({ err: error, taskId: task.id }, 'could not record a submitted generation');
-            });
+          const change: Partial<VideoTask> = { bingRequestId: event.requestId, account: event.account };
+          if (task.kind === 'VIDEO' && event.mode) {
+            change.mode = event.mode;
+            change.deadlineAt = this.#videoDeadline(task, event.mode);
+          }
+          this.#record.change(task, change).catch((error: unknown) => {
+            this.#log.error({ err: error, taskId: task.id }, 'could not record a submitted generation');
+          });
         }
       },
     };
@@ -358,10 +402,25 @@ export class TaskService {
     }
   }
 
+  /** A standard video waits as long as standard mode takes, counted from the request. */
+  #videoDeadline(task: Task, mode: VideoMode | undefined): number {
+    return mode === 'STANDARD'
+      ? Math.max(task.deadlineAt, task.createdAt + this.#options.videoStandardDeadlineMs)
+      : task.deadlineAt;
+  }
+
   async #waitVideo(task: VideoTask, input: VideoInput, submitted: Resume): Promise<void> {
     try {
-      const result = await this.#generations.waitForVideo(input, submitted, this.#watch(task));
-      await this.#record.change(task, { status: 'COMPLETED', video: result.url });
+      const mode = submitted.mode ?? task.mode ?? input.mode;
+      const result = await this.#generations.waitForVideo(input, { ...submitted, mode }, this.#watch(task));
+      await this.#record.change(task, {
+        status: 'COMPLETED',
+        video: result.url,
+        mode: result.mode,
+        width: result.width,
+        height: result.height,
+        durationSeconds: result.durationSeconds,
+      });
     } catch (error) {
       if (!this.#stopped(task, error)) await this.#fail(task, error);
     }
@@ -374,7 +433,11 @@ export class TaskService {
     const slot = this.#admission.resumedSlot();
     const wait: Promise<unknown> =
       task.kind === 'VIDEO'
-        ? this.#waitVideo(task, { prompt: task.prompt, aspect: task.aspect }, submitted)
+        ? this.#waitVideo(
+            task,
+            { prompt: task.prompt, aspect: task.aspect },
+            { ...submitted, mode: task.mode ?? 'FAST' },
+          )
         : this.#waitImage(task, { prompt: task.prompt, model: task.model, aspect: task.aspect }, submitted);
     void this.#track(wait.catch(() => undefined).finally(slot));
   }

@@ -4,7 +4,7 @@ import Database, { type Statement } from 'better-sqlite3';
 import { checkFirst, decodeCursor, encodeCursor } from './memory-store.js';
 import { migrate } from './migrations.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
-import type { ErrorCode, ImageAspect, ImageModel, Task, TaskStatus, VideoAspect } from './task.js';
+import type { ErrorCode, ImageAspect, ImageModel, Task, TaskStatus, VideoAspect, VideoMode } from './task.js';
 
 interface TaskRow {
   id: string;
@@ -18,6 +18,10 @@ interface TaskRow {
   status: string;
   images: string;
   video: string | null;
+  mode: string | null;
+  width: number | null;
+  height: number | null;
+  duration_seconds: number | null;
   error: string | null;
   error_code: string | null;
   created_at: number;
@@ -40,6 +44,10 @@ function toRow(t: Task): TaskRow {
     status: t.status,
     images: JSON.stringify(t.kind === 'IMAGE' ? t.images : []),
     video: t.kind === 'VIDEO' ? t.video : null,
+    mode: t.kind === 'VIDEO' ? t.mode : null,
+    width: t.kind === 'VIDEO' ? t.width : null,
+    height: t.kind === 'VIDEO' ? t.height : null,
+    duration_seconds: t.kind === 'VIDEO' ? t.durationSeconds : null,
     error: t.error,
     error_code: t.errorCode,
     created_at: t.createdAt,
@@ -66,7 +74,18 @@ function fromRow(r: TaskRow): Task {
     deadlineAt: r.deadline_at,
     owner: r.owner,
   };
-  if (r.kind === 'VIDEO') return { ...base, kind: 'VIDEO', aspect: r.aspect as VideoAspect, video: r.video };
+  if (r.kind === 'VIDEO') {
+    return {
+      ...base,
+      kind: 'VIDEO',
+      aspect: r.aspect as VideoAspect,
+      video: r.video,
+      mode: r.mode as VideoMode | null,
+      width: r.width,
+      height: r.height,
+      durationSeconds: r.duration_seconds,
+    };
+  }
   return {
     ...base,
     kind: 'IMAGE',

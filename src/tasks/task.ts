@@ -48,6 +48,14 @@ export const VIDEO_ASPECTS = {
 export type VideoAspect = keyof typeof VIDEO_ASPECTS;
 export const VIDEO_ASPECT_NAMES = Object.keys(VIDEO_ASPECTS) as VideoAspect[];
 
+/** How Bing makes a video. Left open, the service picks FAST while the account has fast creations left. */
+export const VIDEO_MODES = {
+  FAST: { description: "Spends one of the account's free fast creations; a video in one to a few minutes." },
+  STANDARD: { description: 'Spends nothing; a video in minutes to hours.' },
+} as const;
+export type VideoMode = keyof typeof VIDEO_MODES;
+export const VIDEO_MODE_NAMES = Object.keys(VIDEO_MODES) as VideoMode[];
+
 export const DEFAULT_IMAGE_MODEL: ImageModel = 'DALLE';
 export const DEFAULT_IMAGE_ASPECT: ImageAspect = 'SQUARE';
 export const DEFAULT_VIDEO_ASPECT: VideoAspect = 'PORTRAIT';
@@ -62,6 +70,10 @@ export interface ImageInput {
 export interface VideoInput {
   prompt: string;
   aspect: VideoAspect;
+  /** Absent: fast while fast creations remain, standard otherwise. */
+  mode?: VideoMode | undefined;
+  /** Image-to-video: the source image, checked (video-image.ts), as base64. */
+  imageBase64?: string | undefined;
 }
 
 /** Who is asking: the owner recorded on new tasks and required on reads, and who the limits count against. */
@@ -104,6 +116,12 @@ export interface VideoTask extends TaskBase {
   kind: 'VIDEO';
   aspect: VideoAspect;
   video: string | null;
+  /** The mode Bing took it in; null until submitted when the caller left the choice open. */
+  mode: VideoMode | null;
+  /** Once COMPLETED, where Bing reported them. */
+  width: number | null;
+  height: number | null;
+  durationSeconds: number | null;
 }
 
 /** One generation, from request to result. */
@@ -112,7 +130,7 @@ export type Task = ImageTask | VideoTask;
 /** What a step of a generation may change. */
 export type TaskChange = Partial<Omit<TaskBase, 'id' | 'createdAt'>> &
   Partial<Pick<ImageTask, 'images' | 'revisedPrompt'>> &
-  Partial<Pick<VideoTask, 'video'>>;
+  Partial<Pick<VideoTask, 'video' | 'mode' | 'width' | 'height' | 'durationSeconds'>>;
 
 export function isTerminal(status: TaskStatus): boolean {
   return status === 'COMPLETED' || status === 'FAILED';

@@ -21,6 +21,9 @@ beforeAll(() => {
     {
       imageDeadlineMs: 1_000,
       videoDeadlineMs: 1_000,
+      videoStandardDeadlineMs: 1_000,
+      videoImage: { maxBytes: 1024, fetch: 'bing', origin: 'http://127.0.0.1:9', fetchTimeoutMs: 1_000 },
+      fetchImage: async () => ({ outcome: 'unreachable' }),
       maxPromptLength: 100,
       ttlMs: 1_000,
       maxTasks: 10,

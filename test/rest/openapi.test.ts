@@ -187,9 +187,19 @@ describe('the live answers match the schemas', () => {
   it('and the checker can fail', () => {
     const health = 'components/schemas/Health';
     expect(
-      problems(health, { status: 'ok', cookie: 'set', session: 'active', activeTasks: 1, upstream: 'bing', extra: 1 }),
+      problems(health, {
+        status: 'ok',
+        cookie: 'set',
+        session: 'active',
+        activeTasks: 1,
+        upstream: 'bing',
+        videoAccounts: [],
+        extra: 1,
+      }),
     ).toEqual(['$: must NOT have additional properties (extra)']);
-    expect(problems(health, { status: 'ok', cookie: 'maybe', session: 'active', activeTasks: 1.5 })).toHaveLength(3);
+    expect(
+      problems(health, { status: 'ok', cookie: 'maybe', session: 'active', activeTasks: 1.5, videoAccounts: [] }),
+    ).toHaveLength(3);
     expect(
       problems(pointer('paths', '/task/{taskId}', 'get', 'responses', '200', 'content', 'application/json', 'schema'), {
         success: true,

@@ -41,9 +41,17 @@ describe('GET /', () => {
 });
 
 describe('GET /health', () => {
-  it('answers status, cookie, session, active tasks and upstream', async () => {
+  it('answers status, cookie, session, active tasks, upstream and the video accounts', async () => {
     const data = expectSuccess(await rest(stack.url, '/health'));
-    expect(Object.keys(data).sort()).toEqual(['activeTasks', 'cookie', 'session', 'status', 'upstream']);
+    expect(Object.keys(data).sort()).toEqual([
+      'activeTasks',
+      'cookie',
+      'session',
+      'status',
+      'upstream',
+      'videoAccounts',
+    ]);
+    expect(data.videoAccounts).toEqual([{ account: expect.stringMatching(/^[0-9a-f]{12}$/), fastCreationsLeft: null }]);
     expect(data.status).toBe('ok');
     expect(data.cookie).toBe('set');
     expect(['active', 'inactive', 'expired']).toContain(data.session);
@@ -160,11 +168,15 @@ describe.concurrent('the video flow', () => {
     expect(Object.keys(processing).sort()).toEqual([
       'completedAt',
       'createdAt',
+      'durationSeconds',
       'error',
+      'height',
       'id',
+      'mode',
       'prompt',
       'status',
       'video',
+      'width',
     ]);
     expect(processing).toMatchObject({
       id: created.taskId,
@@ -173,6 +185,7 @@ describe.concurrent('the video flow', () => {
       video: null,
       error: null,
       completedAt: null,
+      mode: 'fast',
     });
     expectIso(processing.createdAt);
     expect(expectSuccess(await rest(stack.url, '/health')).activeTasks).toBeGreaterThanOrEqual(1);

@@ -5,13 +5,17 @@ import {
   imagePollUrl,
   imageSubmitBody,
   imageSubmitUrl,
+  type ImageModel,
+  type RequestType,
+} from '../../src/bing/protocol.js';
+import {
   videoFallbackPollUrl,
   videoPollUrl,
   videoSubmitRequest,
-  type ImageModel,
-  type RequestType,
+  type VideoMode,
+  type VideoSubmit,
   type VideoSubmitForm,
-} from '../../src/bing/protocol.js';
+} from '../../src/bing/video-protocol.js';
 
 export const COOKIE = 'valid-cookie-123';
 
@@ -78,19 +82,31 @@ export function pollImage(
 export async function submitVideo(
   origin: string,
   prompt: string,
-  form: VideoSubmitForm = 'dedicated',
+  form: VideoSubmitForm = 'generator',
+  more: Partial<VideoSubmit> & { cookie?: string | null } = {},
 ): Promise<Submitted> {
-  const r = videoSubmitRequest(origin, form, { prompt, aspect: 'PORTRAIT' });
-  const reply = await call(r.url, { method: 'POST', body: r.body, headers: { referer: r.referer } });
+  const r = videoSubmitRequest(origin, form, { prompt, aspect: 'PORTRAIT', mode: 'FAST', ...more });
+  const reply = await call(r.url, {
+    method: 'POST',
+    body: r.body,
+    headers: { referer: r.referer },
+    cookie: more.cookie,
+  });
   return withId(reply, origin);
 }
 
-export function pollVideo(origin: string, id: string, prompt: string): Promise<Reply> {
-  return call(videoPollUrl(origin, { requestId: id, prompt, aspect: 'PORTRAIT' }));
+export function pollVideo(
+  origin: string,
+  id: string,
+  prompt: string,
+  mode: VideoMode = 'FAST',
+  path?: 'generator' | 'create',
+): Promise<Reply> {
+  return call(videoPollUrl(origin, { requestId: id, prompt, aspect: 'PORTRAIT', mode }, path));
 }
 
 export function pollVideoFallback(origin: string, id: string, prompt: string): Promise<Reply> {
-  return call(videoFallbackPollUrl(origin, { requestId: id, prompt, aspect: 'PORTRAIT' }));
+  return call(videoFallbackPollUrl(origin, { requestId: id, prompt, aspect: 'PORTRAIT', mode: 'FAST' }));
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

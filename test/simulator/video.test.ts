@@ -16,12 +16,12 @@ function unescapeOurl(body: string): string {
 }
 
 describe('video submit', () => {
-  it('accepts the dedicated and the legacy form', async () => {
-    const dedicated = await submitVideo(sim.url, 'waves', 'dedicated');
-    const legacy = await submitVideo(sim.url, 'waves', 'legacy');
+  it('accepts the generator and the create form', async () => {
+    const dedicated = await submitVideo(sim.url, 'waves', 'generator');
+    const legacy = await submitVideo(sim.url, 'waves', 'create');
     for (const r of [dedicated, legacy]) {
       expect(r.status).toBe(302);
-      expect(r.location).toMatch(/&id=1-[0-9a-f]{32}&ctype=video$/);
+      expect(r.location).toMatch(/&id=4-[0-9a-f]{32}&ctype=video$/);
       expect(sim.jobs.get(r.id!)!.kind).toBe('VIDEO');
     }
     expect(sim.jobs.get(dedicated.id!)!.aspect).toBe(4);
@@ -31,8 +31,8 @@ describe('video submit', () => {
   });
 
   it('[sim:no-dedicated] answers 404 on the dedicated endpoint only', async () => {
-    expect((await submitVideo(sim.url, 'waves [sim:no-dedicated]', 'dedicated')).status).toBe(404);
-    expect((await submitVideo(sim.url, 'waves [sim:no-dedicated]', 'legacy')).status).toBe(302);
+    expect((await submitVideo(sim.url, 'waves [sim:no-dedicated]', 'generator')).status).toBe(404);
+    expect((await submitVideo(sim.url, 'waves [sim:no-dedicated]', 'create')).status).toBe(302);
   });
 
   it('rejects with the same markers as images', async () => {
@@ -92,7 +92,7 @@ describe('video poll', () => {
     expect(sim.polls(id!)).toHaveLength(3);
     expect(sim.polls(id!).map((r) => r.path)).toEqual([
       '/images/create/ai-video-generator',
-      `/images/create/async/results/${id}`,
+      `/images/create/ai-video-generator/async/results/${id}`,
       '/images/create/ai-video-generator',
     ]);
   });

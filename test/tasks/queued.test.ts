@@ -114,6 +114,10 @@ function fakeClient() {
       return {
         requestId: resume.requestId,
         url: `https://example.com/${resume.requestId}.mp4`,
+        mode: 'FAST' as const,
+        width: null,
+        height: null,
+        durationSeconds: null,
         polls: 1,
         submittedAt: 0,
         completedAt: 0,

@@ -10,6 +10,9 @@ import { FakeGenerations, refusal, silent } from './support/fake-generations.js'
 const OPTIONS: TaskServiceOptions = {
   imageDeadlineMs: 60_000,
   videoDeadlineMs: 60_000,
+  videoStandardDeadlineMs: 600_000,
+  videoImage: { maxBytes: 1024, fetch: 'bing', origin: 'http://127.0.0.1:9', fetchTimeoutMs: 1_000 },
+  fetchImage: async () => ({ outcome: 'unreachable' }),
   maxPromptLength: 100,
   ttlMs: 60_000,
   maxTasks: 1_000,
@@ -200,7 +203,12 @@ describe('retention', () => {
 
 describe('health', () => {
   it('counts the active tasks', async () => {
-    expect(await service.health()).toEqual({ cookieSet: true, session: 'active', activeTasks: 0 });
+    expect(await service.health()).toEqual({
+      cookieSet: true,
+      session: 'active',
+      activeTasks: 0,
+      fastCreations: [{ account: 'fake-account', fastCreationsLeft: null }],
+    });
     const created = service.createVideo({ query: 'waves' }, ANYONE);
     generations.accept(await generations.next<Submitted>('submitVideo'));
     await created;

@@ -30,7 +30,18 @@ function task(over: Partial<ImageTask> | Partial<VideoTask> = {}): Task {
     deadlineAt: 1_700_000_300_000,
     owner: null,
   };
-  if (over.kind === 'VIDEO') return { ...base, kind: 'VIDEO', aspect: 'PORTRAIT', video: null, ...over } as VideoTask;
+  if (over.kind === 'VIDEO')
+    return {
+      ...base,
+      kind: 'VIDEO',
+      aspect: 'PORTRAIT',
+      video: null,
+      mode: null,
+      width: null,
+      height: null,
+      durationSeconds: null,
+      ...over,
+    } as VideoTask;
   return {
     ...base,
     kind: 'IMAGE',

@@ -49,6 +49,10 @@ export class FakeGenerations implements Generations {
     return true;
   }
 
+  videoAccounts(): Array<{ account: string; fastCreationsLeft: number | null }> {
+    return [{ account: 'fake-account', fastCreationsLeft: null }];
+  }
+
   session(): SessionState {
     return 'active';
   }
