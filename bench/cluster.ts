@@ -15,8 +15,9 @@ import {
   type Measurement,
   type RunResult,
 } from './benchmark.js';
-import type { ClientsMessage, Delivery } from './fanout-clients.js';
-import { spawnNode, type NodeProcess } from './processes.js';
+import type { Delivery } from './fanout-clients.js';
+import { createVideo, next } from './fanout-control.js';
+import { spawnNode } from './processes.js';
 import { LIMITS_OFF, startServer, type ServerProcess } from './server.js';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator.js';
 import { percentile } from './stats.js';
@@ -60,42 +61,6 @@ async function instances(
     throw error;
   }
   return started;
-}
-
-async function createVideo(server: ServerProcess, prompt: string): Promise<string> {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify({
-      query:
-        'mutation ($q: String!) { createVideo(input: { query: $q }) { ... on VideoTask { id } ... on Error { message } } }',
-      variables: { q: prompt },
-    }),
-  });
-  const body = (await response.json()) as { data?: { createVideo?: { id?: string } } };
-  const id = body.data?.createVideo?.id;
-  if (!id) throw new Error(`createVideo failed: ${JSON.stringify(body).slice(0, 300)}`);
-  return id;
-}
-
-function next<T extends ClientsMessage['type']>(
-  proc: NodeProcess,
-  type: T,
-  timeoutMs: number,
-): Promise<Extract<ClientsMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no "${type}" from the clients in ${timeoutMs} ms:\n${proc.output()}`)),
-      timeoutMs,
-    );
-    const listener = (message: ClientsMessage) => {
-      if (message.type !== type) return;
-      clearTimeout(timer);
-      proc.child.off('message', listener);
-      resolve(message as Extract<ClientsMessage, { type: T }>);
-    };
-    proc.child.on('message', listener);
-  });
 }
 
 async function fanout(servers: ServerProcess[], options: BenchOptions, row: string, run: number): Promise<RunResult> {

@@ -13,9 +13,9 @@ import {
   type Measurement,
   type RunResult,
 } from './benchmark.js';
-import type { ClientsMessage } from './fanout-clients.js';
+import { createVideo, next } from './fanout-control.js';
 import { spawnNode, type NodeProcess } from './processes.js';
-import { LIMITS_OFF, startServer, type ServerProcess } from './server.js';
+import { LIMITS_OFF, startServer } from './server.js';
 import { startSimulatorProcess } from './simulator.js';
 import { percentile } from './stats.js';
 
@@ -30,44 +30,6 @@ function settings(options: BenchOptions) {
   return options.quick
     ? { clients: 200, tasks: 10, firstCompletesAfterMs: 5_000, staggerMs: 100 }
     : { clients: 2_000, tasks: 20, firstCompletesAfterMs: 20_000, staggerMs: 200 };
-}
-
-async function createVideo(server: ServerProcess, prompt: string): Promise<string> {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify({
-      query:
-        'mutation ($q: String!) { createVideo(input: { query: $q }) { __typename ... on VideoTask { id } ... on Error { message } } }',
-      variables: { q: prompt },
-    }),
-  });
-  const body = (await response.json()) as {
-    data?: { createVideo?: { __typename: string; id?: string; message?: string } };
-  };
-  const id = body.data?.createVideo?.id;
-  if (!id) throw new Error(`createVideo failed: ${JSON.stringify(body).slice(0, 300)}`);
-  return id;
-}
-
-function next<T extends ClientsMessage['type']>(
-  proc: NodeProcess,
-  type: T,
-  timeoutMs: number,
-): Promise<Extract<ClientsMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no "${type}" from the clients in ${timeoutMs} ms:\n${proc.output()}`)),
-      timeoutMs,
-    );
-    const listener = (message: ClientsMessage) => {
-      if (message.type !== type) return;
-      clearTimeout(timer);
-      proc.child.off('message', listener);
-      resolve(message as Extract<ClientsMessage, { type: T }>);
-    };
-    proc.child.on('message', listener);
-  });
 }
 
 async function run(options: BenchOptions): Promise<RunResult> {
