@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Attempt, GenerationQueue, RunAttempt, Work } from '../tasks/queue.js';
 import { ClusterLimits, unavailable, type SharedLimits } from './limits.js';
 import { redisMessage } from './redis.js';
+import { ClusterSubscriptions } from './subscriptions.js';
 
 export interface JobData extends Work {
   submitBegun?: boolean;
@@ -34,6 +35,7 @@ export class ClusterJobs implements GenerationQueue {
   readonly #waiting: Redis;
   readonly #options: JobsOptions;
   readonly #limits: ClusterLimits;
+  readonly #subscriptions: ClusterSubscriptions;
   /** Opened once the connection is ready (BullMQ's set-up fails for good on a connection that is not). */
   #queue: Promise<Queue<JobData>> | undefined;
   #worker: Worker<JobData> | undefined;
@@ -46,6 +48,7 @@ export class ClusterJobs implements GenerationQueue {
     this.#waiting = waiting;
     this.#options = options;
     this.#limits = new ClusterLimits(commands, options.prefix, options.limits);
+    this.#subscriptions = new ClusterSubscriptions(commands, options.prefix, options.limits.subscriptionsPerKey);
   }
 
   /** The queue, opened on first use; UNAVAILABLE while Redis cannot be reached. */
@@ -96,6 +99,10 @@ export class ClusterJobs implements GenerationQueue {
     } catch (error) {
       throw unavailable(error);
     }
+  }
+
+  holdSubscription(client: string): Promise<() => void> {
+    return this.#subscriptions.hold(client);
   }
 
   async has(taskId: string): Promise<boolean> {
@@ -189,6 +196,7 @@ export class ClusterJobs implements GenerationQueue {
   }
 
   async stop(): Promise<void> {
+    this.#subscriptions.close();
     const worker = this.#worker;
     this.#worker = undefined;
     const closing = (async () => {

@@ -18,6 +18,8 @@ export interface SharedLimits {
   inFlight: number;
   /** Generations that may wait for a slot across the cluster. */
   queueMax: number;
+  /** Subscriptions open, per caller, across the cluster. */
+  subscriptionsPerKey: number;
 }
 
 /** A lease outlives its task's deadline by this much, for the last poll and the final write. */

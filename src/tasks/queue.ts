@@ -33,6 +33,11 @@ export interface GenerationQueue {
    * cannot be reached. `slotFree`: a Bing slot was free, so the generation starts at once.
    */
   admit(work: Work, deadlineAt: number): Promise<{ slotFree: boolean }>;
+  /**
+   * Holds one of the caller's subscriptions against the shared per-key limit, or throws RATE_LIMITED, or
+   * UNAVAILABLE when the limit cannot be reached. The release is called once, when the subscription ends.
+   */
+  holdSubscription(client: string): Promise<() => void>;
   /** Queues an admitted generation; resolves once it is durably queued. */
   enqueue(work: Work): Promise<void>;
   /** Whether the generation has a job that is waiting or running. */

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Release } from '../limits/slots.js';
-import { Admission, type ServiceLimits } from './admission.js';
+import { Admission, clientOf, type ServiceLimits } from './admission.js';
 import { ServiceError, invalid, notFound } from './errors.js';
 import { watchTask, type TaskEvents } from './events.js';
 import type { GenerationEvent, GenerationWatch, Generations, Resume, SessionState, Submitted } from './generations.js';
@@ -155,7 +155,10 @@ export class TaskService {
   async watch(id: string, caller: Caller, kind?: TaskKind): Promise<AsyncGenerator<Task>> {
     const task = await this.getTask(id, caller);
     if (!task || (kind && task.kind !== kind)) throw notFound();
-    const release = this.#admission.subscription(caller);
+    // Cluster mode: the limit counts every instance's subscriptions.
+    const release = this.#queue
+      ? await this.#queue.holdSubscription(clientOf(caller))
+      : this.#admission.subscription(caller);
     return held(
       watchTask(this.#events, id, () => this.#store.get(id)),
       release,

@@ -1,7 +1,7 @@
 /**
  * Cluster mode end to end: one real Redis, the simulator, and two real server processes sharing them.
  */
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { gql } from '../support/stack.js';
 import { until, within, type ServerProcess } from '../durability/server-process.js';
 import { subscribe, type Subscriber } from '../durability/subscriber.js';
@@ -203,4 +203,27 @@ it('a Redis restart in the middle of a run loses no acknowledged task; new work 
   }
   expect(deployment.sim.submits()).toHaveLength(6);
   expect(await createVideo(b.url, 'after the outage [sim:ms=100]')).toBeTruthy();
+});
+
+it('the per-key subscription limit counts the subscriptions of both instances', async () => {
+  deployment = await deploy({ MAX_SUBSCRIPTIONS_PER_KEY: '1' });
+  const [a, b] = [await deployment.instance(), await deployment.instance()];
+  const id = await createVideo(a.url, 'a long watch [sim:ms=4000]');
+  const ws = subscribe(a.url, 'videoTaskUpdated', id);
+  subscribers.push(ws);
+  await vi.waitFor(() => expect(ws.updates.length).toBeGreaterThan(0), { timeout: 10_000 });
+
+  const refused = await sse(b.url, 'videoTaskUpdated', id);
+  expect(refused[0]?.errors).toEqual([
+    expect.objectContaining({ extensions: expect.objectContaining({ code: 'RATE_LIMITED' }) }),
+  ]);
+  expect((await within(ws.ended, 20_000, 'the subscription on A did not complete')).completed).toBe(true);
+  // A's subscription ended with the video, and released its lease: B may subscribe now.
+  await vi.waitFor(
+    async () => {
+      const events = await sse(b.url, 'videoTaskUpdated', id);
+      expect(events.at(-1)?.data?.videoTaskUpdated).toMatchObject({ id, status: 'COMPLETED' });
+    },
+    { timeout: 10_000, interval: 200 },
+  );
 });

@@ -30,7 +30,13 @@ afterEach(async () => {
   }
 });
 
-const LIMITS: SharedLimits = { perMinute: 1_000, inFlightPerKey: 1_000, inFlight: 2, queueMax: 100 };
+const LIMITS: SharedLimits = {
+  perMinute: 1_000,
+  inFlightPerKey: 1_000,
+  inFlight: 2,
+  queueMax: 100,
+  subscriptionsPerKey: 100,
+};
 
 async function instance(
   prefix: string,

@@ -50,6 +50,9 @@ class InlineQueue implements GenerationQueue {
     };
     return this.run!(job.work, attempt);
   }
+  async holdSubscription() {
+    return () => undefined;
+  }
   async has(taskId: string) {
     return this.jobs.has(taskId);
   }
