@@ -87,7 +87,7 @@ export class ClusterJobs implements GenerationQueue {
       if (old && (await old.isFailed())) await old.remove();
       await queue.add(
         'generate',
-        { taskId: work.taskId, client: work.client },
+        { taskId: work.taskId, client: work.client, ...(work.imageBase64 ? { imageBase64: work.imageBase64 } : {}) },
         {
           jobId: work.taskId,
           removeOnComplete: true,
@@ -173,12 +173,13 @@ export class ClusterJobs implements GenerationQueue {
       requestId: data.requestId ?? null,
       account: data.account ?? null,
       submitBegun: data.submitBegun === true,
-      submitting: () => job.updateData({ ...job.data, submitBegun: true }),
+      // A begun submit is never sent again, so the source image is no longer needed in Redis.
+      submitting: () => job.updateData({ ...job.data, submitBegun: true, imageBase64: undefined }),
       submitted: (requestId, account) => job.updateData({ ...job.data, requestId, account }),
     };
     let failure: unknown;
     try {
-      await run({ taskId: data.taskId, client: data.client }, attempt);
+      await run({ taskId: data.taskId, client: data.client, imageBase64: data.imageBase64 }, attempt);
     } catch (error) {
       failure = error;
     } finally {

@@ -8,6 +8,8 @@
 export interface Work {
   taskId: string;
   client: string;
+  /** Image-to-video: the source image (base64), which the task does not hold; kept until the submit begins. */
+  imageBase64?: string | undefined;
 }
 
 /** One attempt at a generation. What it saves outlives the instance, so that a taker-over never submits twice. */

@@ -13,6 +13,7 @@ import type { GenerationEvent, Generations, Submitted } from './generations.js';
 import type { Attempt, GenerationQueue, Work } from './queue.js';
 import type { TaskRecord } from './record.js';
 import type { TaskStore } from './store.js';
+import type { VideoImage } from './video-image.js';
 import {
   isTerminal,
   type Caller,
@@ -40,6 +41,8 @@ export interface QueuedDeps {
   stopping: AbortSignal;
   /** How long past the deadline a creator waits for the worker's own TIMEOUT; default 5 s. */
   graceMs?: number;
+  /** A video whose mode was left open gets this deadline (from its creation) when Bing takes it as standard. */
+  videoStandardDeadlineMs?: number;
 }
 
 type Input = { kind: 'IMAGE'; input: ImageInput } | { kind: 'VIDEO'; input: VideoInput };
@@ -81,13 +84,19 @@ export class QueuedGenerations {
   }
 
   /** Resolves once Bing accepted the video (or refused it: that throws), or at once with a QUEUED task when no slot is free. */
-  async createVideo(input: VideoInput, caller: Caller, deadlineMs: number): Promise<VideoTask> {
+  async createVideo(
+    input: VideoInput,
+    caller: Caller,
+    deadlineMs: number,
+    image?: () => Promise<VideoImage | null>,
+  ): Promise<VideoTask> {
     const task = await this.#create(
       { kind: 'VIDEO', input },
       caller,
       deadlineMs,
       (t) => t.bingRequestId !== null || isTerminal(t.status),
       false,
+      image,
     );
     return outcome(task) as VideoTask;
   }
@@ -98,6 +107,7 @@ export class QueuedGenerations {
     deadlineMs: number,
     answered: (task: Task) => boolean,
     waitWhenQueued: boolean,
+    image?: () => Promise<VideoImage | null>,
   ): Promise<Task> {
     const { store, events, queue, record } = this.#deps;
     const now = Date.now();
@@ -105,6 +115,9 @@ export class QueuedGenerations {
     const work: Work = { taskId: task.id, client: clientOf(caller) };
     const { slotFree } = await queue.admit(work, task.deadlineAt);
     try {
+      // A source image by URL is fetched once the caller passed the limits; a bad one never makes a task.
+      const source = await image?.();
+      if (source) work.imageBase64 = source.base64;
       await record.create(task);
     } catch (error) {
       await queue.finished(work);
@@ -222,12 +235,12 @@ export class QueuedGenerations {
       return;
     }
     log.info({ taskId: task.id, kind: task.kind }, 'running generation');
-    const ended = await this.#attempt(task, attempt);
+    const ended = await this.#attempt(task, attempt, work.imageBase64);
     if (ended) await queue.finished(work);
   };
 
   /** Runs the attempt; true when the task ended (either way), false when it was handed back. */
-  async #attempt(task: Task, attempt: Attempt): Promise<boolean> {
+  async #attempt(task: Task, attempt: Attempt, imageBase64: string | undefined): Promise<boolean> {
     const requestId = attempt.requestId ?? task.bingRequestId;
     const account = attempt.account ?? task.account;
     try {
@@ -256,8 +269,12 @@ export class QueuedGenerations {
       }
       const processing = await this.#save(task, { status: 'PROCESSING' });
       await attempt.submitting();
-      const submitted = await this.#submit(processing, attempt);
-      const accepted = await this.#save(processing, { bingRequestId: submitted.requestId, account: submitted.account });
+      const submitted = await this.#submit(processing, attempt, imageBase64);
+      const accepted = await this.#save(processing, {
+        bingRequestId: submitted.requestId,
+        account: submitted.account,
+        ...this.#standardDeadline(processing, submitted),
+      });
       await this.#wait(accepted, submitted, attempt);
       return true;
     } catch (error) {
@@ -270,7 +287,14 @@ export class QueuedGenerations {
     }
   }
 
-  async #submit(task: Task, attempt: Attempt): Promise<Submitted> {
+  /** The longer deadline of a video whose mode was left open and that Bing took as standard. */
+  #standardDeadline(task: Task, submitted: Submitted): { deadlineAt?: number } {
+    const standardMs = this.#deps.videoStandardDeadlineMs;
+    if (task.kind !== 'VIDEO' || task.mode !== null || submitted.mode !== 'STANDARD' || !standardMs) return {};
+    return { deadlineAt: Math.max(task.deadlineAt, task.createdAt + standardMs) };
+  }
+
+  async #submit(task: Task, attempt: Attempt, imageBase64: string | undefined): Promise<Submitted> {
     const { generations } = this.#deps;
     // Saved on the job the moment Bing accepted, before the client's submit has even returned.
     let saving: Promise<void> = Promise.resolve();
@@ -283,7 +307,7 @@ export class QueuedGenerations {
     };
     const submitted =
       task.kind === 'VIDEO'
-        ? await generations.submitVideo(videoInput(task), watch)
+        ? await generations.submitVideo({ ...videoInput(task), ...(imageBase64 ? { imageBase64 } : {}) }, watch)
         : await generations.submitImage(imageInput(task), watch);
     await saving;
     return submitted;

@@ -94,6 +94,7 @@ export class TaskService {
         queue,
         log,
         stopping: this.#stopping.signal,
+        videoStandardDeadlineMs: options.videoStandardDeadlineMs,
       });
     this.#options = options;
     this.#log = log;
@@ -206,21 +207,18 @@ export class TaskService {
     const source = checkVideoImage(raw.image, this.#options.videoImage);
     this.#refuseWhenStopping();
     if (this.#queued) {
-      // A queued job carries the task, and a task does not hold a source image.
-      if (source) throw invalid('image', 'Image-to-video is not available in cluster mode (REDIS_URL is set).');
       const deadlineMs =
         parsed.mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
-      return this.#queued.createVideo(parsed, caller, deadlineMs);
+      // The job carries the source image, since the task does not hold it.
+      const image = source && (() => this.#sourceImage(source));
+      return this.#queued.createVideo(parsed, caller, deadlineMs, image || undefined);
     }
     const { release, slot } = this.#admission.generation(caller);
     let task: VideoTask;
     let input: VideoInput;
     try {
       // A source image by URL is fetched (and checked) once the caller passed the limits; a bad one never makes a task.
-      const image: VideoImage | null =
-        source instanceof URL
-          ? await imageFromUrl(source, this.#options.videoImage, this.#options.fetchImage, this.#stopping.signal)
-          : source;
+      const image = source && (await this.#sourceImage(source));
       input = image ? { ...parsed, imageBase64: image.base64 } : parsed;
       const deadlineMs =
         input.mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
@@ -311,6 +309,12 @@ export class TaskService {
     const submitted = await this.#submit(task, () => this.#generations.submitVideo(input, this.#watch(task)));
     await this.#waitVideo(task, input, { ...submitted, deadlineAt: this.#videoDeadline(task, submitted.mode) });
     return this.#record.current(task);
+  }
+
+  /** A checked source image; one given by URL is fetched (and checked) now. */
+  #sourceImage(source: VideoImage | URL): Promise<VideoImage> {
+    if (!(source instanceof URL)) return Promise.resolve(source);
+    return imageFromUrl(source, this.#options.videoImage, this.#options.fetchImage, this.#stopping.signal);
   }
 
   #refuseWhenStopping(): void {

@@ -227,3 +227,39 @@ it('the per-key subscription limit counts the subscriptions of both instances', 
     { timeout: 10_000, interval: 200 },
   );
 });
+
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a3c5e1b10000000049454e44ae426082',
+  'hex',
+);
+
+it('image-to-video: the job carries the source image to whichever instance runs it, which uploads it once', async () => {
+  deployment = await deploy({ BING_MAX_IN_FLIGHT: '1' });
+  const sim = deployment.sim;
+  sim.configureVideo({ upload: 'ok' });
+  const [a, b] = [await deployment.instance(), await deployment.instance()];
+  // The slot is taken, so the image-to-video waits QUEUED for either instance's worker.
+  await createVideo(a.url, 'a first video [sim:ms=1500]');
+  const create =
+    'mutation ($input: CreateVideoInput!) { createVideo(input: $input) { __typename ... on VideoTask { id status } ... on Error { code message } } }';
+  const inline = await gql<{ createVideo: { __typename: string; id?: string } }>(a.url, create, {
+    input: { query: 'make it move [sim:ms=500]', image: { base64: PNG.toString('base64') } },
+  });
+  const byUrl = await gql<{ createVideo: { __typename: string; id?: string } }>(b.url, create, {
+    input: { query: 'and this one [sim:ms=500]', image: { url: `${sim.url}/th/id/OIG1.still?pid=ImgGn` } },
+  });
+  expect([inline.data?.createVideo.__typename, byUrl.data?.createVideo.__typename]).toEqual(['VideoTask', 'VideoTask']);
+  for (const id of [inline.data!.createVideo.id!, byUrl.data!.createVideo.id!]) {
+    await vi.waitFor(async () => expect((await readTask(b.url, id)).status).toBe('COMPLETED'), {
+      timeout: 20_000,
+      interval: 200,
+    });
+  }
+  for (const prompt of ['make it move', 'and this one']) {
+    const jobs = [...sim.jobs.values()].filter((job) => job.prompt.startsWith(prompt));
+    expect(jobs).toHaveLength(1);
+    const image = sim.video.extras.get(jobs[0]!.id)?.image;
+    expect(sim.video.uploads.get(image ?? 'none')).toMatchObject({ type: 'image/png' });
+  }
+  expect(sim.video.uploads.size).toBe(2);
+});

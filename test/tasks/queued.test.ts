@@ -5,6 +5,7 @@
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { ServiceError } from '../../src/tasks/errors.js';
 import { LocalTaskEvents } from '../../src/tasks/events.js';
 import { MemoryTaskStore } from '../../src/tasks/memory-store.js';
 import { QueuedGenerations } from '../../src/tasks/queued.js';
@@ -75,6 +76,7 @@ class InlineQueue implements GenerationQueue {
 function fakeClient() {
   const submits: string[] = [];
   const waits: string[] = [];
+  const videoRequests: Array<{ prompt: string; imageBase64?: string }> = [];
   let release: (() => void) | undefined;
   let gate: Promise<void> = Promise.resolve();
   const client = {
@@ -84,14 +86,19 @@ function fakeClient() {
     release: () => release?.(),
     submits,
     waits,
+    videoRequests,
+    /** The mode Bing takes videos in, when it says. */
+    videoMode: undefined as 'FAST' | 'STANDARD' | undefined,
     async submitImage(request: { prompt: string }, watch: { onEvent?: (e: never) => void } = {}) {
       submits.push(request.prompt);
       const requestId = `1-${submits.length}`;
       watch.onEvent?.({ type: 'submitted', requestId, account: 'acct', at: Date.now() } as never);
       return { requestId, account: 'acct', submittedAt: Date.now() };
     },
-    async submitVideo(request: { prompt: string }, watch: { onEvent?: (e: never) => void } = {}) {
-      return client.submitImage(request, watch);
+    async submitVideo(request: { prompt: string; imageBase64?: string }, watch: { onEvent?: (e: never) => void } = {}) {
+      videoRequests.push(request);
+      const submitted = await client.submitImage(request, watch);
+      return { ...submitted, ...(client.videoMode ? { mode: client.videoMode } : {}) };
     },
     async waitForImage(_request: unknown, resume: { requestId: string }, watch: { signal?: AbortSignal } = {}) {
       waits.push(resume.requestId);
@@ -146,6 +153,7 @@ function setup() {
     log: pino({ level: 'silent' }),
     stopping: stopping.signal,
     graceMs: 20,
+    videoStandardDeadlineMs: 3_600_000,
   });
   void queue.start(queued.run);
   return { store, queue, client, queued, stopping };
@@ -181,6 +189,40 @@ describe('queued generations', () => {
     queue.paused = true;
     const waiting = await queued.createVideo(video, caller, 60_000);
     expect(waiting.status).toBe('QUEUED');
+    client.release();
+  });
+
+  it('hands the source image of an image-to-video to the submit, from the job', async () => {
+    const { queue, client, queued } = setup();
+    const task = await queued.createVideo(video, caller, 60_000, async () => ({
+      base64: 'iVBORw0KGgo=',
+      type: 'image/png',
+      bytes: 8,
+    }));
+    expect(client.videoRequests).toEqual([expect.objectContaining({ prompt: 'a river', imageBase64: 'iVBORw0KGgo=' })]);
+    expect(queue.jobs.get(task.id)?.work.imageBase64).toBe('iVBORw0KGgo=');
+  });
+
+  it('refuses an image-to-video whose image fails its check, and frees what admission held', async () => {
+    const { store, queue, client, queued } = setup();
+    const bad = queued.createVideo(video, caller, 60_000, async () => {
+      throw new ServiceError('INVALID_REQUEST', 'image: not an image');
+    });
+    await expect(bad).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(client.videoRequests).toEqual([]);
+    expect(queue.finishedIds).toHaveLength(1);
+    expect(await store.withStatus(['QUEUED', 'PROCESSING'])).toEqual([]);
+  });
+
+  it('gives a video whose mode was left open the standard deadline when Bing takes it as standard', async () => {
+    const { store, client, queued } = setup();
+    client.hold();
+    client.videoMode = 'STANDARD';
+    const open = await queued.createVideo(video, caller, 60_000);
+    expect(open.deadlineAt).toBe(open.createdAt + 3_600_000);
+    expect((await store.get(open.id))?.deadlineAt).toBe(open.createdAt + 3_600_000);
+    const chosen = await queued.createVideo({ ...video, mode: 'FAST' }, caller, 60_000);
+    expect(chosen.deadlineAt).toBe(chosen.createdAt + 60_000);
     client.release();
   });
 
