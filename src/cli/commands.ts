@@ -186,9 +186,7 @@ export async function task(id: string, options: Common & { out?: string | undefi
   const lines = [
     `${found.kind} ${found.id}: ${found.status}`,
     `prompt: ${found.prompt}`,
-    ...(found.model
-      ? [`model: ${found.model}, aspect: ${found.imageAspect}`]
-      : [`aspect: ${found.videoAspect}`]),
+    ...(found.model ? [`model: ${found.model}, aspect: ${found.imageAspect}`] : [`aspect: ${found.videoAspect}`]),
     ...(found.mode ? [`mode: ${found.mode}`] : []),
     ...(found.width ? [`size: ${found.width}x${found.height}`] : []),
     ...(found.durationSeconds ? [`duration: ${found.durationSeconds} s`] : []),
