@@ -23,7 +23,7 @@ fragment TaskCard on Task {
   createdAt
   completedAt
   ... on ImageTask { model aspect revisedPrompt images { ${IMAGE_MEDIA_FIELDS} } }
-  ... on VideoTask { aspect mode ${VIDEO_MEDIA_FIELDS} width height durationSeconds }
+  ... on VideoTask { videoAspect: aspect mode ${VIDEO_MEDIA_FIELDS} width height durationSeconds }
 }`;
 
 export const OPTIONS_QUERY = `
@@ -115,7 +115,8 @@ export interface ImageTask extends TaskBase {
 export interface VideoTask extends TaskBase {
   __typename: 'VideoTask';
   kind: 'VIDEO';
-  aspect: string;
+  /** Aliased: ImageTask.aspect and VideoTask.aspect are different enums, which one selection cannot merge. */
+  videoAspect: string;
   mode: 'FAST' | 'STANDARD' | null;
   video: string | null;
   mirrorUrl?: string | null;

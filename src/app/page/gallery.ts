@@ -179,7 +179,7 @@ export class Gallery {
         ? ['Image', modelName(task.model), aspectName(task.aspect)]
         : [
             'Video',
-            aspectName(task.aspect),
+            aspectName(task.videoAspect),
             ...(task.mode ? [`${task.mode.toLowerCase()} mode`] : []),
             ...videoMeta(task),
           ];

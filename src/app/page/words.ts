@@ -1,18 +1,12 @@
 /** Errors and durations in words, for people. */
 
-/** What to do about each kind of failure, after the server's own sentence. */
+/**
+ * What to do on this page, after the server's own sentence (which already says what went wrong and, for
+ * Bing's failures, what to try): only for the failures the visitor fixes here.
+ */
 const ADVICE: Record<string, string> = {
-  PROMPT_REJECTED: 'Bing refused this prompt: try wording it differently.',
-  UNSUPPORTED_LANGUAGE: 'Bing does not take prompts in this language yet: try English.',
-  RATE_LIMITED: 'Wait a little and try again.',
-  AUTH: "The server's Bing cookie needs renewing (see the README).",
-  TIMEOUT: 'Bing took too long: try again.',
-  UPSTREAM: 'Bing failed: try again shortly.',
-  UNAVAILABLE: 'The server cannot take work right now: try again shortly.',
-  INVALID_REQUEST: 'Check the prompt and the options.',
   UNAUTHENTICATED: 'Enter a valid API key above.',
   CONNECTION: 'Check that the server is running.',
-  INTERNAL: 'Something went wrong inside the server: try again.',
 };
 
 export function errorInWords(code: string | null, message: string | null, retryAfterSeconds?: number | null): string {
