@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failure, send } from '../http/envelope.js';
 import type { Logger } from '../log.js';
-import { type Asset, type Assets, buildAssets, PAGE_PATH } from './assets.js';
+import { type Asset, type Assets, buildAssets, PAGE_PATH, PAGE_SOURCES } from './assets.js';
 
 /** `/app`, `/app/` and anything under it (paths ignore case and a trailing slash like the REST routes). */
 export const isPagePath = (path: string): boolean => /^\/app(\/|$)/i.test(path);
@@ -49,10 +49,13 @@ function write(req: IncomingMessage, res: ServerResponse, file: Asset, page: boo
   else res.end(body);
 }
 
-export function createPageHandler(log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+export function createPageHandler(
+  log: Logger,
+  sources = PAGE_SOURCES,
+): (req: IncomingMessage, res: ServerResponse) => void {
   let assets: Promise<Assets> | undefined;
   const load = (): Promise<Assets> =>
-    (assets ??= buildAssets().catch((error: unknown) => {
+    (assets ??= buildAssets(sources).catch((error: unknown) => {
       // The next request tries again: a failed build is not kept.
       assets = undefined;
       throw error;

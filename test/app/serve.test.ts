@@ -1,4 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPageHandler } from '../../src/app/index.js';
+import { createLogger } from '../../src/log.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /** The page's asset paths, read from the HTML the server answers. */
@@ -106,5 +114,44 @@ describe('GET /app', () => {
     expect(body.success).toBe(true);
     expect(body.endpoints['info']).toBe('GET /');
     expect(Object.values(body.endpoints)).not.toContain('GET /app');
+  });
+});
+
+describe('a page that cannot be built', () => {
+  it('answers 500 in the error envelope, logs why, and tries again on the next request', async () => {
+    const lines: string[] = [];
+    const log = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    );
+    const sources = await mkdtemp(join(tmpdir(), 'page-'));
+    const server = createServer(createPageHandler(log, sources));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const first = await fetch(`${url}/app`);
+      expect(first.status).toBe(500);
+      expect(await first.json()).toEqual({
+        error: { message: 'The page could not be built: see the server logs.', type: 'api_error' },
+      });
+      expect(lines.join('')).toContain('The page could not be built');
+
+      // The sources appear: the next request builds them, the failure was not kept.
+      await writeFile(join(sources, 'main.ts'), "document.body.dataset['ready'] = 'yes';\n");
+      await writeFile(join(sources, 'tsconfig.json'), '{}');
+      await writeFile(join(sources, 'app.css'), 'body { margin: 0; }\n');
+      await writeFile(join(sources, 'index.html'), '<script src="%APP_JS%"></script><link href="%APP_CSS%">');
+      const second = await fetch(`${url}/app`);
+      expect(second.status).toBe(200);
+      expect(await second.text()).toMatch(/^<script src="\/app\/assets\/app\.[\w-]{12}\.js"><\/script>/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await rm(sources, { recursive: true, force: true });
+    }
   });
 });
