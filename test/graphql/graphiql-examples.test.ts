@@ -84,36 +84,39 @@ describe("GraphiQL's example operations", () => {
       'ImageTask',
     ]);
   }, 60_000);
+});
 
-  describe.skipIf(noChromium)('in a real browser', () => {
-    let browser: Browser;
-    beforeAll(async () => {
-      browser = await launchChromium();
-    }, 60_000);
-    afterAll(async () => {
-      await browser?.close();
-    });
-
-    it('GraphiQL opens with them in its editor, not the generic welcome text', async () => {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 2400 } });
-      const page = await context.newPage();
-      await page.goto(`${stack.url}/graphql`, { waitUntil: 'load' });
-      await page.waitForSelector('.graphiql-execute-button', { timeout: 30_000 });
-      const editor = page.locator('.graphiql-query-editor');
-      await expect
-        .poll(async () => (await editor.innerText()).replace(/\s+/g, ' '), { timeout: 20_000 })
-        .toContain('query Options');
-      const text = (await editor.innerText()).replace(/\s+/g, ' ');
-      for (const operation of [
-        'query Options',
-        'mutation CreateImage',
-        'mutation CreateVideo',
-        'subscription VideoProgress($id: ID!)',
-      ])
-        expect(text).toContain(operation);
-      expect(text).not.toContain('Welcome to GraphiQL');
-      await page.screenshot({ path: await artifact('graphiql-examples.png') });
-      await context.close();
-    }, 60_000);
+describe.skipIf(noChromium)("GraphiQL's example operations in a real browser", () => {
+  let stack: Stack;
+  let browser: Browser;
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
   });
+
+  it('GraphiQL opens with them in its editor, not the generic welcome text', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 2400 } });
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/graphql`, { waitUntil: 'load' });
+    await page.waitForSelector('.graphiql-execute-button', { timeout: 30_000 });
+    const editor = page.locator('.graphiql-query-editor');
+    await expect
+      .poll(async () => ((await editor.textContent()) ?? '').replace(/\s+/g, ' '), { timeout: 20_000 })
+      .toContain('query Options');
+    const text = ((await editor.textContent()) ?? '').replace(/\s+/g, ' ');
+    for (const operation of [
+      'query Options',
+      'mutation CreateImage',
+      'mutation CreateVideo',
+      'subscription VideoProgress($id: ID!)',
+    ])
+      expect(text).toContain(operation);
+    expect(text).not.toContain('Welcome to GraphiQL');
+    await page.screenshot({ path: await artifact('graphiql-examples.png') });
+    await context.close();
+  }, 60_000);
 });
