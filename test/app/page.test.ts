@@ -4,6 +4,7 @@ import { artifact, launchChromium, noChromium } from '../support/chromium.js';
 import { gql, startStack, type Stack } from '../support/stack.js';
 
 const KEY = 'page-test-key-0123456789';
+const OTHER_KEY = 'page-test-other-key-9876543210';
 
 interface Opened {
   page: Page;
@@ -48,7 +49,7 @@ describe.skipIf(noChromium)('the page at /app, in a real browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { API_KEYS: KEY } });
+    stack = await startStack({ env: { API_KEYS: `${KEY},${OTHER_KEY}` } });
     browser = await launchChromium();
   }, 60_000);
   beforeEach(() => {
@@ -126,8 +127,8 @@ describe.skipIf(noChromium)('the page at /app, in a real browser', () => {
   it('starts a video, shows its progress live over graphql-ws, then plays it', async () => {
     const opened = await open(browser, stack);
     const { page } = opened;
-    // Three seconds of Bing's work, whatever the time scale: long enough to see the progress.
-    await page.fill('#prompt', 'waves rolling onto a beach [sim:ms=3000]');
+    // Five seconds of Bing's work, whatever the time scale: long enough to see the progress.
+    await page.fill('#prompt', 'waves rolling onto a beach [sim:ms=5000]');
     await page.selectOption('#video-aspect', 'LANDSCAPE');
     await page.selectOption('#mode', 'FAST');
     await page.click('#create-video');
@@ -203,7 +204,14 @@ describe.skipIf(noChromium)('the page at /app, in a real browser', () => {
     await close(opened);
   }, 90_000);
 
-  it('lists the tasks made before, newest first, after a reload', async () => {
+  it("lists the caller's tasks made before, newest first, and no other key's", async () => {
+    const made = await gql(
+      stack.url,
+      'mutation { createImage(input: { query: "made before the page opened" }) { __typename } }',
+      {},
+      { authorization: `Bearer ${KEY}` },
+    );
+    expect(made.data).toEqual({ createImage: { __typename: 'ImageGeneration' } });
     const opened = await open(browser, stack);
     const { page } = opened;
     const cards = page.locator('article.task');
@@ -217,6 +225,12 @@ describe.skipIf(noChromium)('the page at /app, in a real browser', () => {
     const body = (await res.json()) as { data: { tasks: { edges: Array<{ node: { id: string } }> } } };
     expect(created).toEqual(body.data.tasks.edges.map((edge) => edge.node.id));
     await close(opened);
+
+    // Another key's gallery holds none of them.
+    const other = await open(browser, stack, OTHER_KEY);
+    await expect.poll(() => other.page.isVisible('#empty'), { timeout: 20_000 }).toBe(true);
+    expect(await other.page.locator('article.task').count()).toBe(0);
+    await close(other);
   }, 60_000);
 
   it('pages through more tasks than one page holds with "More"', async () => {

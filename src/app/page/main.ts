@@ -152,11 +152,11 @@ async function createImage(): Promise<void> {
     else if ('code' in result) say(errorInWords(result.code, result.message, result.retryAfterSeconds), true);
   } catch (error) {
     sayError(error);
-  } finally {
-    done();
   }
-  // The task is recorded (done or failed) whatever the answer: the gallery shows it with its images or error.
+  // The task is recorded (done or failed) whatever the answer: its own card, with the images or the error,
+  // takes the place of the pending one.
   await loadPage(null).catch(sayError);
+  done();
 }
 
 async function createVideo(): Promise<void> {
