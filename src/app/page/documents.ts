@@ -142,7 +142,7 @@ export interface Options {
   };
 }
 
-export interface Gallery {
+export interface TaskPage {
   tasks: {
     edges: Array<{ node: Task }>;
     pageInfo: { hasNextPage: boolean; endCursor: string | null };

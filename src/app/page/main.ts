@@ -6,7 +6,7 @@ import {
   type CreatedImage,
   type CreatedVideo,
   GALLERY_QUERY,
-  type Gallery as GalleryPage,
+  type TaskPage,
   OPTIONS_QUERY,
   type Options,
 } from './documents.js';
@@ -97,11 +97,7 @@ function fill(select: HTMLSelectElement, choices: Array<{ value: string; label: 
 }
 
 async function loadPage(cursor: string | null): Promise<void> {
-  const { tasks } = await api.request<GalleryPage>(
-    GALLERY_QUERY,
-    { first: PAGE_SIZE, after: cursor },
-    QUERY_TIMEOUT_MS,
-  );
+  const { tasks } = await api.request<TaskPage>(GALLERY_QUERY, { first: PAGE_SIZE, after: cursor }, QUERY_TIMEOUT_MS);
   const nodes = tasks.edges.map((edge) => edge.node);
   if (cursor) gallery.append(nodes);
   else gallery.merge(nodes);
