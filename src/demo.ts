@@ -25,6 +25,7 @@ const url = await app.start();
 console.log(`
   Demo: the server is wired to the Bing simulator at ${sim.url} (nothing reaches Bing).
 
+  Page      ${url}/app
   GraphiQL  ${url}/graphql
   REST      ${url}/            (try: curl -X POST ${url}/create/image -H 'content-type: application/json' -d '{"query":"a lighthouse"}')
 

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createPageHandler, isPagePath } from './app/index.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { Authenticator } from './auth/caller.js';
 import { withoutSecrets } from './auth/redact.js';
@@ -97,6 +98,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const auth = new Authenticator(keys, config.auth.trustProxy);
   const yoga = createGraphQL(config, service, auth, log, options.graphql);
   const rest = createRestHandler({ service, config, log, auth });
+  const page = createPageHandler(log);
 
   /** Open SSE responses: a stop cuts them, since a subscription may wait minutes for its next event. */
   const streams = new Set<ServerResponse>();
@@ -115,6 +117,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       }
       // Yoga's node handler already puts req and res in the server context: a context argument would be merged in again, per request.
       void yoga.handle(req, res);
+      return;
+    }
+    if (req.method !== 'OPTIONS' && isPagePath(path)) {
+      page(req, res);
       return;
     }
     rest(req, res);

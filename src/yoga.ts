@@ -14,6 +14,7 @@ import { useCorsPolicy } from './http/cors.js';
 import { useIntrospectionDepthLimit } from './introspection-depth.js';
 import { DocumentCache, NO_ERROR_CACHE } from './document-cache.js';
 import type { Config } from './config.js';
+import { GRAPHIQL_EXAMPLES } from './graphiql-examples.js';
 import type { Logger } from './log.js';
 import type { GraphQLContext } from './schema/context.js';
 import { schema } from './schema/index.js';
@@ -157,7 +158,9 @@ export function createGraphQL(
     maskedErrors: true,
     // One policy for every surface (cors.ts): preflights never reach Yoga, its answers get the policy's headers.
     cors: false,
-    graphiql: config.http.introspection ? { title: 'Bing Image Creator GraphQL', subscriptionsProtocol: 'WS' } : false,
+    graphiql: config.http.introspection
+      ? { title: 'Bing Image Creator GraphQL', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_EXAMPLES }
+      : false,
     // GraphiQL with its scripts inline, rendered once: it works without reaching a CDN.
     renderGraphiQL: (options) => (graphiqlPage ??= renderGraphiQL(options)),
     logging: {
