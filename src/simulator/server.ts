@@ -35,6 +35,8 @@ export interface Simulator {
   url: string;
   /** Every Bing request (not control or media requests), in arrival order. */
   requests: RecordedRequest[];
+  /** The paths of the media requests (`/th/id/...`, `/videos/...`), in arrival order. */
+  mediaRequests: string[];
   jobs: Map<string, SimJob>;
   /** The generation submits (POSTs). */
   submits(): RecordedRequest[];
@@ -102,8 +104,17 @@ function safeDecode(segment: string): string | null {
   }
 }
 
-function media(method: string, path: string): Answer | null {
+function media(method: string, path: string, state: SimState): Answer | null {
   if (method !== 'GET') return null;
+  const isMedia =
+    (path.startsWith('/th/id/') && path.length > '/th/id/'.length) ||
+    (path.startsWith('/videos/') && path.length > '/videos/'.length);
+  if (!isMedia) return null;
+  state.mediaRequests.push(path);
+  if (state.media !== 'serve') {
+    const status = state.media === 'error' ? 500 : 404;
+    return { status, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' }, body: `media ${status}` };
+  }
   if (path.startsWith('/th/id/') && path.length > '/th/id/'.length) {
     return { status: 200, headers: { 'content-type': 'image/png', 'cache-control': 'no-store' }, body: pngFor(path) };
   }
@@ -164,7 +175,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const target = new URL(req.url ?? '/', url);
     const path = target.pathname;
     const isControl = path.startsWith(CONTROL_PREFIX);
-    const mediaAnswer = media(method, path);
+    const mediaAnswer = media(method, path, state);
 
     const record: RecordedRequest | null =
       isControl || mediaAnswer
@@ -226,6 +237,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url,
     requests: state.requests,
+    mediaRequests: state.mediaRequests,
     jobs: state.jobs,
     submits: () =>
       state.requests.filter((r) => r.method === 'POST' && (r.path === CREATE_PATH || r.path === VIDEO_PATH)),
