@@ -111,7 +111,7 @@ function media(method: string, path: string, state: SimState): Answer | null {
     (path.startsWith('/videos/') && path.length > '/videos/'.length);
   if (!isMedia) return null;
   state.mediaRequests.push(path);
-  if (state.media !== 'serve') {
+  if (state.media === 'error' || state.media === 'missing') {
     const status = state.media === 'error' ? 500 : 404;
     return { status, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' }, body: `media ${status}` };
   }
@@ -142,6 +142,13 @@ async function bing(
   const id = results ? safeDecode(results[1]!) : null;
   if (id !== null) return poll(ctx, id, 'results');
   return { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' }, body: notFoundPage() };
+}
+
+/** The headers and the first half of the body; the rest never comes (close() destroys the socket). */
+function stall(res: ServerResponse, answer: Exclude<Answer, 'drop'>): void {
+  const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
+  res.write(body.subarray(0, Math.floor(body.length / 2)));
 }
 
 function write(res: ServerResponse, answer: Answer): void {
@@ -194,6 +201,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (body === null)
       return write(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'Body too large' });
     if (record) record.body = body;
+    if (mediaAnswer && state.media === 'stall' && mediaAnswer !== 'drop') return stall(res, mediaAnswer);
     if (mediaAnswer) return write(res, mediaAnswer);
     if (isControl) return write(res, control(state, video, method, path, body));
 

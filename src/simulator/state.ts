@@ -22,11 +22,14 @@ export interface Configuration {
   durations?: Partial<Record<JobKind, DurationRange>>;
   /** The `_U` values accepted; null restores the default rule (any non-empty value not starting with `expired` or `invalid`). */
   validCookies?: string[] | null;
-  /** How `/th/id/` and `/videos/` answer: `serve` (default) the bytes, `error` 500, `missing` 404. */
+  /**
+   * How `/th/id/` and `/videos/` answer: `serve` (default) the bytes, `error` 500, `missing` 404, `stall`
+   * the headers and half the bytes, then nothing until the client or close() ends it.
+   */
   media?: MediaAnswer;
 }
 
-export type MediaAnswer = 'serve' | 'error' | 'missing';
+export type MediaAnswer = 'serve' | 'error' | 'missing' | 'stall';
 
 export class SimState {
   readonly requests: RecordedRequest[] = [];
@@ -91,8 +94,8 @@ export function invalidConfiguration(value: unknown): string | null {
   for (const key of Object.keys(c)) {
     if (!['timeScale', 'durations', 'validCookies', 'media'].includes(key)) return `unknown field ${key}`;
   }
-  if (c.media !== undefined && !['serve', 'error', 'missing'].includes(c.media as string)) {
-    return 'media must be serve, error or missing';
+  if (c.media !== undefined && !['serve', 'error', 'missing', 'stall'].includes(c.media as string)) {
+    return 'media must be serve, error, missing or stall';
   }
   if (
     c.timeScale !== undefined &&

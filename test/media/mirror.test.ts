@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SAMPLE_MP4 } from '../../src/simulator/media.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { QUICK, rest } from '../rest/http.js';
@@ -323,4 +323,49 @@ describe('across a restart', () => {
   function bearer(key: string) {
     return { authorization: `Bearer ${key}` };
   }
+});
+
+describe('a download that stalls', () => {
+  it('ends at MEDIA_FETCH_TIMEOUT and leaves no half-written file', async () => {
+    const dir = join(dataDir, 'stalled');
+    const stack = await startStack({
+      sim: QUICK,
+      env: { ...MIRROR_ENV, MEDIA_FETCH_TIMEOUT: '200ms', MEDIA_RETRIES: '0', DATA_DIR: dir },
+    });
+    try {
+      stack.sim.setScenario({ urls: 'origin' });
+      stack.sim.configure({ media: 'stall' });
+      const id = await createImage(stack.url, 'a stalled fox');
+      await logged(stack.logs, 'media mirror gave up');
+      expect(stack.logs.find((line) => line.includes('media mirror gave up'))).toContain('MEDIA_FETCH_TIMEOUT');
+      expect((await taskMedia(stack.url, id)).images!.every((image) => image.mirrorUrl === null)).toBe(true);
+      expect(await readdir(join(dir, 'media', '.tmp'))).toEqual([]);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('is aborted by a stop, which does not wait for its deadline', async () => {
+    const dir = join(dataDir, 'stopped');
+    const stack = await startStack({
+      sim: QUICK,
+      env: { ...MIRROR_ENV, MEDIA_FETCH_TIMEOUT: '10m', DATA_DIR: dir },
+    });
+    let closed = false;
+    try {
+      stack.sim.setScenario({ urls: 'origin' });
+      stack.sim.configure({ media: 'stall' });
+      await createImage(stack.url, 'a fox at closing time');
+      // A task's files come one after the other: the first is in flight, half its bytes written.
+      await vi.waitFor(() => expect(stack.sim.mediaRequests.length).toBe(1), { timeout: 10_000, interval: 20 });
+      await stack.app.stop();
+      closed = true;
+      expect(await readdir(join(dir, 'media', '.tmp'))).toEqual([]);
+      expect((await readdir(join(dir, 'media'))).filter((name) => name !== '.tmp')).toEqual([]);
+      expect(stack.sim.mediaRequests.length).toBe(1);
+    } finally {
+      if (!closed) await stack.app.stop();
+      await stack.sim.close();
+    }
+  });
 });
