@@ -256,8 +256,13 @@ export function configFrom(source: Record<string, string | undefined>) {
       fetchTimeoutMs: e.MEDIA_FETCH_TIMEOUT,
       retries: e.MEDIA_RETRIES,
       retryBaseMs: e.MEDIA_RETRY_BASE,
-      /** Downloads running at once; the rest wait their turn. */
+      /** The longest wait between two tries, whatever MEDIA_RETRY_BASE and the count. */
+      maxRetryWaitMs: 10 * 60_000,
+      /** Tasks mirrored at once (each one's files one after the other); the rest wait their turn. */
       concurrency: 2,
+      /** At start, the newest completed tasks (at most this many, completed this recently) are caught up. */
+      catchUpTasks: 100,
+      catchUpMs: 60 * 60_000,
     },
     /** The upstream is the project's own Bing simulator (npm run demo). */
     simulator: e.SIMULATOR,

@@ -155,7 +155,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     mirror,
     async start() {
       await cluster?.connect();
-      await mirror?.start();
+      await mirror?.start(
+        async () => (await store.page({ first: config.media.catchUpTasks, status: 'COMPLETED' })).tasks,
+      );
       await service.start();
       warnWhenExposed(config, auth.required, log);
       await new Promise<void>((resolve, reject) => {

@@ -29,18 +29,19 @@ export interface MirrorOptions {
   fetchTimeoutMs: number;
   /** Tries after the first, per task. */
   retries: number;
-  /** The wait before the first retry; it doubles for each one after. */
+  /** The wait before the first retry; it doubles for each one after, up to `maxRetryWaitMs`. */
   retryBaseMs: number;
+  maxRetryWaitMs: number;
+  /** Tasks mirrored at once. */
   concurrency: number;
+  /** How far back the catch-up at start looks: older tasks' Bing URLs may have expired anyway. */
+  catchUpMs: number;
   /** The Bing origin: its URLs may be fetched beside Bing's own hosts. */
   origin: string;
 }
 
 /** How a source's download ended: kept, to be tried again, or not worth trying again. */
 type Outcome = { kept: string } | { retry: string } | { skip: string };
-
-/** Longest wait between two tries, whatever the base and the count. */
-const MAX_RETRY_WAIT_MS = 10 * 60_000;
 
 export class MediaMirror implements MediaLinks {
   readonly files: MediaFiles;
@@ -64,9 +65,16 @@ export class MediaMirror implements MediaLinks {
     this.files = new MediaFiles(options.dir);
   }
 
-  /** Reads what is on disk; nothing is downloaded before it resolves. */
-  start(): Promise<void> {
-    return this.files.open();
+  /**
+   * Reads what is on disk, then mirrors what `recent` lists (the newest completed tasks): what a stop
+   * interrupted, or what completed while the mirror was off, is caught up from its Bing URLs.
+   */
+  async start(recent?: () => Promise<Task[]>): Promise<void> {
+    await this.files.open();
+    const since = Date.now() - this.#options.catchUpMs;
+    for (const task of (await recent?.()) ?? []) {
+      if (task.status === 'COMPLETED' && (task.completedAt ?? 0) >= since) this.mirror(task);
+    }
   }
 
   /** `events` as they are, plus a mirror of every task whose COMPLETED state is published. */
@@ -154,7 +162,7 @@ export class MediaMirror implements MediaLinks {
       this.#tasks.delete(task.id);
       return;
     }
-    const wait = Math.min(MAX_RETRY_WAIT_MS, this.#options.retryBaseMs * 2 ** attempt);
+    const wait = Math.min(this.#options.maxRetryWaitMs, this.#options.retryBaseMs * 2 ** attempt);
     this.#log.info(
       { taskId: task.id, try: attempt + 1, reason: failed[0]!.retry, waitMs: wait },
       'media mirror retries',

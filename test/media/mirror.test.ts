@@ -320,6 +320,22 @@ describe('across a restart', () => {
     }
   });
 
+  it('catches up at start on tasks that completed while the mirror was off', async () => {
+    sim.configure({ media: 'serve' });
+    const env = { TASK_STORE: 'sqlite', DATA_DIR: join(dataDir, 'catch-up') };
+    const off = await startStack({ simulator: sim, env });
+    const id = await createImage(off.url, 'a harbour at noon');
+    expect((await taskMedia(off.url, id)).images!.every((image) => image.mirrorUrl === null)).toBe(true);
+    await off.close();
+
+    const on = await startStack({ simulator: sim, env: { ...env, ...MIRROR_ENV } });
+    try {
+      expect(await mirroredImages(on.url, id)).toHaveLength(4);
+    } finally {
+      await on.close();
+    }
+  });
+
   function bearer(key: string) {
     return { authorization: `Bearer ${key}` };
   }
