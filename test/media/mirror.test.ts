@@ -152,7 +152,10 @@ describe('a mirrored image', () => {
 describe('a mirrored video', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ sim: QUICK, env: { ...MIRROR_ENV, VIDEO_WARMUP_TTL: '0ms' } });
+    stack = await startStack({
+      sim: QUICK,
+      env: { ...MIRROR_ENV, VIDEO_WARMUP_TTL: '0ms', DATA_DIR: join(dataDir, 'video') },
+    });
     stack.sim.configureVideo({ fastCreations: 5 });
   });
   afterAll(() => stack.close());
@@ -194,6 +197,7 @@ describe('the caps', () => {
         MEDIA_MAX_FILE_BYTES: '1024',
         MEDIA_MAX_TOTAL_BYTES: '1024',
         VIDEO_WARMUP_TTL: '0ms',
+        DATA_DIR: join(dataDir, 'caps'),
       },
     });
     stack.sim.setScenario({ urls: 'origin' });
@@ -230,7 +234,10 @@ describe('the caps', () => {
 describe('a failing download', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ sim: QUICK, env: { ...MIRROR_ENV, MEDIA_RETRIES: '2' } });
+    stack = await startStack({
+      sim: QUICK,
+      env: { ...MIRROR_ENV, MEDIA_RETRIES: '2', DATA_DIR: join(dataDir, 'failing') },
+    });
     stack.sim.setScenario({ urls: 'origin' });
   });
   afterAll(() => stack.close());
@@ -268,7 +275,10 @@ describe('with API keys', () => {
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ sim: QUICK, env: { ...MIRROR_ENV, API_KEYS: `${ALICE},${BOB}` } });
+    stack = await startStack({
+      sim: QUICK,
+      env: { ...MIRROR_ENV, API_KEYS: `${ALICE},${BOB}`, DATA_DIR: join(dataDir, 'keys') },
+    });
     stack.sim.setScenario({ urls: 'origin' });
   });
   afterAll(() => stack.close());
