@@ -3,6 +3,7 @@
  * Every problem is reported at once, by variable name, before anything starts.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i;
@@ -143,6 +144,13 @@ export const ENV = z.object({
     .regex(/^[\w.-]{1,64}$/, 'must be letters, digits, ".", "-" or "_"')
     .default('bic'),
   JOB_LOCK_DURATION: duration('ms').default('30s'),
+
+  MEDIA_MIRROR: bool.default('false'),
+  MEDIA_MAX_FILE_BYTES: int(1_024).default(256 * 1024 * 1024),
+  MEDIA_MAX_TOTAL_BYTES: int(1_024).default(10 * 1024 * 1024 * 1024),
+  MEDIA_FETCH_TIMEOUT: duration('ms').default('2m'),
+  MEDIA_RETRIES: int(0, 20).default(3),
+  MEDIA_RETRY_BASE: duration('ms').default('5s'),
 });
 
 export type Config = ReturnType<typeof configFrom>;
@@ -160,6 +168,15 @@ export function configFrom(source: Record<string, string | undefined>) {
     throw new ConfigError(`The configuration is not valid:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
+  const conflicts = [
+    e.MEDIA_MIRROR && e.REDIS_URL !== undefined
+      ? "  MEDIA_MIRROR: the media mirror keeps files on one instance's disk and is not available in cluster mode (REDIS_URL is set)"
+      : undefined,
+    e.MEDIA_MAX_FILE_BYTES > e.MEDIA_MAX_TOTAL_BYTES
+      ? '  MEDIA_MAX_FILE_BYTES: must not be larger than MEDIA_MAX_TOTAL_BYTES'
+      : undefined,
+  ].filter((problem) => problem !== undefined);
+  if (conflicts.length > 0) throw new ConfigError(`The configuration is not valid:\n${conflicts.join('\n')}`);
   const keysConfigured = e.API_KEYS.length > 0 || e.API_KEYS_FILE !== undefined;
   return {
     port: e.PORT,
@@ -230,6 +247,23 @@ export function configFrom(source: Record<string, string | undefined>) {
       e.REDIS_URL === undefined
         ? undefined
         : { redisUrl: e.REDIS_URL, prefix: e.REDIS_PREFIX, lockMs: e.JOB_LOCK_DURATION },
+    /** MEDIA_MIRROR: each finished image and video copied once into `<DATA_DIR>/media` and served at /media/<name>. */
+    media: {
+      enabled: e.MEDIA_MIRROR,
+      dir: join(e.DATA_DIR, 'media'),
+      maxFileBytes: e.MEDIA_MAX_FILE_BYTES,
+      maxTotalBytes: e.MEDIA_MAX_TOTAL_BYTES,
+      fetchTimeoutMs: e.MEDIA_FETCH_TIMEOUT,
+      retries: e.MEDIA_RETRIES,
+      retryBaseMs: e.MEDIA_RETRY_BASE,
+      /** The longest wait between two tries, whatever MEDIA_RETRY_BASE and the count. */
+      maxRetryWaitMs: 10 * 60_000,
+      /** Tasks mirrored at once (each one's files one after the other); the rest wait their turn. */
+      concurrency: 2,
+      /** At start, the newest completed tasks (at most this many, completed this recently) are caught up. */
+      catchUpTasks: 100,
+      catchUpMs: 60 * 60_000,
+    },
     /** The upstream is the project's own Bing simulator (npm run demo). */
     simulator: e.SIMULATOR,
   };

@@ -18,6 +18,8 @@ const config = configFrom({
   SIMULATOR: 'true',
   TASK_STORE: 'memory',
   TIME_SCALE: String(timeScale),
+  // Every finished image and video is copied and served at /media/<sha256>.<ext>.
+  MEDIA_MIRROR: process.env['MEDIA_MIRROR'] ?? 'true',
 });
 const app = createApp(config);
 const url = await app.start();

@@ -17,9 +17,13 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createRestHandler } from './rest/index.js';
 import { fetchImage } from './http/fetch-image.js';
+import { fetchMedia } from './http/fetch-media.js';
 import { refuseExpectation, refuseMalformed } from './http/malformed.js';
+import { MediaMirror } from './media/mirror.js';
+import { createMediaHandler, MEDIA_PREFIX } from './media/serve.js';
 import { bingGenerations } from './tasks/bing-generations.js';
 import { LocalTaskEvents, type TaskEvents } from './tasks/events.js';
+import { MemoryMediaIndex } from './tasks/memory-media-index.js';
 import { MemoryTaskStore } from './tasks/memory-store.js';
 import { TaskService } from './tasks/service.js';
 import { SqliteTaskStore } from './tasks/sqlite-store.js';
@@ -41,6 +45,8 @@ export interface App {
   readonly service: TaskService;
   readonly client: BingClient;
   readonly log: Logger;
+  /** The media mirror, when MEDIA_MIRROR is on. */
+  readonly mirror: MediaMirror | undefined;
   /** Listens on the configured host and port (0 for a random one); resolves with the base URL. */
   start(): Promise<string>;
   /** Stops taking work, closes WebSockets with 1001, lets in-flight generations go (they resume at the next start). */
@@ -70,8 +76,18 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   };
   // Cluster mode (REDIS_URL): tasks, events, generations and limits shared through Redis.
   const cluster = config.cluster && new Cluster({ ...config.cluster, limits, log });
-  const store = options.store ?? cluster?.store ?? openStore(config);
-  const events = options.events ?? cluster?.events ?? new LocalTaskEvents();
+  const store: TaskStore = options.store ?? cluster?.store ?? openStore(config);
+  // MEDIA_MIRROR: every completed task's media copied to DATA_DIR/media, from the completion event on.
+  const mirror = config.media.enabled
+    ? new MediaMirror(
+        { ...config.media, origin: config.bing.origin },
+        store.media ?? new MemoryMediaIndex(),
+        fetchMedia,
+        log,
+      )
+    : undefined;
+  const sharedEvents = options.events ?? cluster?.events ?? new LocalTaskEvents();
+  const events = mirror ? mirror.watching(sharedEvents) : sharedEvents;
   const client = new BingClient({
     ...config.bing,
     schedule: options.schedule ?? new LearnedSchedule(config.schedule),
@@ -91,6 +107,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       maxTasks: config.tasks.max,
       sweepIntervalMs: config.tasks.sweepIntervalMs,
       limits,
+      media: mirror,
     },
     log,
     cluster?.queue,
@@ -99,6 +116,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const yoga = createGraphQL(config, service, auth, log, options.graphql);
   const rest = createRestHandler({ service, config, log, auth });
   const page = createPageHandler(log);
+  const media = mirror && createMediaHandler(mirror, auth, config.http.cors, log);
 
   /** Open SSE responses: a stop cuts them, since a subscription may wait minutes for its next event. */
   const streams = new Set<ServerResponse>();
@@ -123,6 +141,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       page(req, res);
       return;
     }
+    if (media && req.method !== 'OPTIONS' && path.startsWith(MEDIA_PREFIX)) {
+      media(req, res);
+      return;
+    }
     rest(req, res);
   });
   server.on('clientError', refuseMalformed);
@@ -136,8 +158,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     service,
     client,
     log,
+    mirror,
     async start() {
       await cluster?.connect();
+      await mirror?.start(
+        async () => (await store.page({ first: config.media.catchUpTasks, status: 'COMPLETED' })).tasks,
+      );
       await service.start();
       warnWhenExposed(config, auth.required, log);
       await new Promise<void>((resolve, reject) => {
@@ -162,7 +188,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         }, config.shutdownTimeoutMs);
         // Both at once: waiting on the sockets first would keep in-flight mutations from their answer.
         const socketsClosed = ws.close(1001, 'Server is stopping');
-        await service.stop();
+        await Promise.all([service.stop(), mirror?.stop()]);
         // Cut, not completed: a `complete` event would read as "the task finished".
         for (const stream of streams) stream.destroy();
         // server.close() only closed the connections idle at that moment; a response that ends later

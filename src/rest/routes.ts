@@ -54,6 +54,10 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 const modeOf = (mode: VideoTask['mode']): 'fast' | 'standard' | null =>
   mode === null ? null : mode === 'FAST' ? 'fast' : 'standard';
 
+/** With MEDIA_MIRROR on, `mirrors` beside the media: each one's copy on this server, or null while there is none. */
+const withMirrors = <T extends object>(view: T, mirrors: Array<string | null> | undefined) =>
+  mirrors === undefined ? view : { ...view, mirrors };
+
 function taskView(task: Task) {
   return {
     id: task.id,
@@ -116,13 +120,18 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
         const who = caller(req);
         const body = validated(ImageRequest, await readFields(req, config.http.maxBodyBytes));
         const task = await service.createImage(body, who);
-        return success({
-          images: task.images,
-          prompt: task.revisedPrompt ?? task.prompt,
-          model: task.model,
-          aspect: task.aspect,
-          taskId: task.id,
-        });
+        return success(
+          withMirrors(
+            {
+              images: task.images,
+              prompt: task.revisedPrompt ?? task.prompt,
+              model: task.model,
+              aspect: task.aspect,
+              taskId: task.id,
+            },
+            await service.mirrorsOf(task),
+          ),
+        );
       },
     },
     {
@@ -147,7 +156,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
           return taskNotFound();
         }
         const task = await service.getTask(id, who);
-        return task ? success(taskView(task)) : taskNotFound();
+        return task ? success(withMirrors(taskView(task), await service.mirrorsOf(task))) : taskNotFound();
       },
     },
     {

@@ -109,6 +109,21 @@ export const envelope = <T extends z.ZodTypeAny>(data: T) =>
 
 const nullableString = () => z.string().nullable();
 
+/** MEDIA_MIRROR's copies, beside the Bing URLs; absent when the mirror is off. */
+const mirrors = (of: string) =>
+  z
+    .array(
+      z
+        .string()
+        .regex(/^\/media\/[0-9a-f]{64}\.[a-z0-9]+$/)
+        .nullable(),
+    )
+    .optional()
+    .openapi({
+      description: `With MEDIA_MIRROR on: for each of ${of}, in the same order, the path of the server's own copy (GET /media/<sha256>.<ext>), or null until it is downloaded (or when the download failed). Absent when the mirror is off.`,
+      examples: [['/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg']],
+    });
+
 export const Info = z
   .object({
     name: z.string(),
@@ -186,6 +201,7 @@ export const ImageResult = z
     model: ImageModel,
     aspect: ImageAspect,
     taskId: z.string().uuid().openapi({ description: 'The task that recorded this generation.' }),
+    mirrors: mirrors('images'),
   })
   .strict()
   .openapi('ImageResult');
@@ -230,6 +246,7 @@ export const TaskView = z
       .nullable()
       .optional()
       .openapi({ description: 'Video tasks only: the length in seconds, where Bing reported it.' }),
+    mirrors: mirrors('images (image tasks), or the video once there is one (video tasks)'),
   })
   .strict()
   .openapi('Task');

@@ -1,14 +1,25 @@
 import type { ImageTask, Task } from '../tasks/task.js';
 import { builder } from './builder.js';
+import type { GraphQLContext } from './context.js';
 import { ImageAspectEnum, ImageModelEnum } from './enums.js';
 import { GENERATION_ERRORS, asResult } from './errors.js';
 import { TaskInterface } from './task.js';
 
 export const ImageType = builder.simpleObject('Image', {
-  fields: (t) => ({ url: t.string({ description: 'A full-resolution image on Bing.' }) }),
+  fields: (t) => ({
+    url: t.string({ description: 'A full-resolution image on Bing.' }),
+    mirrorUrl: t.string({
+      nullable: true,
+      description:
+        "The server's own copy of the image (a path on this server, /media/<sha256>.<ext>), with MEDIA_MIRROR on and once it is downloaded; null until then, when the download failed, or when the mirror is off.",
+    }),
+  }),
 });
 
-const images = (task: ImageTask) => task.images.map((url) => ({ url }));
+const images = async (task: ImageTask, _: unknown, { service }: GraphQLContext) => {
+  const mirrors = await service.mirrorsOf(task);
+  return task.images.map((url, i) => ({ url, mirrorUrl: mirrors?.[i] ?? null }));
+};
 
 builder.objectRef<ImageTask>('ImageTask').implement({
   interfaces: [TaskInterface],

@@ -9,6 +9,12 @@ export const VideoTask = builder.objectRef<VideoTaskShape>('VideoTask').implemen
   isTypeOf: (task) => (task as Task).kind === 'VIDEO',
   fields: (t) => ({
     video: t.string({ nullable: true, description: 'The video URL once COMPLETED.', resolve: (task) => task.video }),
+    mirrorUrl: t.string({
+      nullable: true,
+      description:
+        "The server's own copy of the video (a path on this server, /media/<sha256>.mp4), with MEDIA_MIRROR on and once it is downloaded; null until then, when the download failed, or when the mirror is off.",
+      resolve: async (task, _, { service }) => (await service.mirrorsOf(task))?.[0] ?? null,
+    }),
     aspect: t.field({ type: VideoAspectEnum, resolve: (task) => task.aspect }),
     mode: t.field({
       type: VideoModeEnum,

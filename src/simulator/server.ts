@@ -35,6 +35,8 @@ export interface Simulator {
   url: string;
   /** Every Bing request (not control or media requests), in arrival order. */
   requests: RecordedRequest[];
+  /** The paths of the media requests (`/th/id/...`, `/videos/...`), in arrival order. */
+  mediaRequests: string[];
   jobs: Map<string, SimJob>;
   /** The generation submits (POSTs). */
   submits(): RecordedRequest[];
@@ -102,8 +104,17 @@ function safeDecode(segment: string): string | null {
   }
 }
 
-function media(method: string, path: string): Answer | null {
+function media(method: string, path: string, state: SimState): Answer | null {
   if (method !== 'GET') return null;
+  const isMedia =
+    (path.startsWith('/th/id/') && path.length > '/th/id/'.length) ||
+    (path.startsWith('/videos/') && path.length > '/videos/'.length);
+  if (!isMedia) return null;
+  state.mediaRequests.push(path);
+  if (state.media === 'error' || state.media === 'missing') {
+    const status = state.media === 'error' ? 500 : 404;
+    return { status, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' }, body: `media ${status}` };
+  }
   if (path.startsWith('/th/id/') && path.length > '/th/id/'.length) {
     return { status: 200, headers: { 'content-type': 'image/png', 'cache-control': 'no-store' }, body: pngFor(path) };
   }
@@ -131,6 +142,13 @@ async function bing(
   const id = results ? safeDecode(results[1]!) : null;
   if (id !== null) return poll(ctx, id, 'results');
   return { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' }, body: notFoundPage() };
+}
+
+/** The headers and the first half of the body; the rest never comes (close() destroys the socket). */
+function stall(res: ServerResponse, answer: Exclude<Answer, 'drop'>): void {
+  const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
+  res.write(body.subarray(0, Math.floor(body.length / 2)));
 }
 
 function write(res: ServerResponse, answer: Answer): void {
@@ -164,7 +182,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const target = new URL(req.url ?? '/', url);
     const path = target.pathname;
     const isControl = path.startsWith(CONTROL_PREFIX);
-    const mediaAnswer = media(method, path);
+    const mediaAnswer = media(method, path, state);
 
     const record: RecordedRequest | null =
       isControl || mediaAnswer
@@ -183,6 +201,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (body === null)
       return write(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'Body too large' });
     if (record) record.body = body;
+    if (mediaAnswer && state.media === 'stall' && mediaAnswer !== 'drop') return stall(res, mediaAnswer);
     if (mediaAnswer) return write(res, mediaAnswer);
     if (isControl) return write(res, control(state, video, method, path, body));
 
@@ -226,6 +245,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url,
     requests: state.requests,
+    mediaRequests: state.mediaRequests,
     jobs: state.jobs,
     submits: () =>
       state.requests.filter((r) => r.method === 'POST' && (r.path === CREATE_PATH || r.path === VIDEO_PATH)),

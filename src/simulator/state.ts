@@ -22,10 +22,20 @@ export interface Configuration {
   durations?: Partial<Record<JobKind, DurationRange>>;
   /** The `_U` values accepted; null restores the default rule (any non-empty value not starting with `expired` or `invalid`). */
   validCookies?: string[] | null;
+  /**
+   * How `/th/id/` and `/videos/` answer: `serve` (default) the bytes, `error` 500, `missing` 404, `stall`
+   * the headers and half the bytes, then nothing until the client or close() ends it.
+   */
+  media?: MediaAnswer;
 }
+
+export type MediaAnswer = 'serve' | 'error' | 'missing' | 'stall';
 
 export class SimState {
   readonly requests: RecordedRequest[] = [];
+  /** The paths of the media requests (`/th/id/`, `/videos/`), in arrival order. */
+  readonly mediaRequests: string[] = [];
+  media: MediaAnswer = 'serve';
   readonly jobs = new Map<string, SimJob>();
   override: Partial<Scenario> | null = null;
   readonly timing: Timing;
@@ -44,10 +54,12 @@ export class SimState {
     if (c.timeScale !== undefined) this.timing.timeScale = c.timeScale;
     if (c.durations) Object.assign(this.timing.durations, structuredClone(c.durations));
     if (c.validCookies !== undefined) this.validCookies = c.validCookies === null ? null : new Set(c.validCookies);
+    if (c.media !== undefined) this.media = c.media;
   }
 
   reset(): void {
     this.requests.length = 0;
+    this.mediaRequests.length = 0;
     this.jobs.clear();
     this.override = null;
   }
@@ -80,7 +92,10 @@ export function invalidConfiguration(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected an object';
   const c = value as Record<string, unknown>;
   for (const key of Object.keys(c)) {
-    if (!['timeScale', 'durations', 'validCookies'].includes(key)) return `unknown field ${key}`;
+    if (!['timeScale', 'durations', 'validCookies', 'media'].includes(key)) return `unknown field ${key}`;
+  }
+  if (c.media !== undefined && !['serve', 'error', 'missing', 'stall'].includes(c.media as string)) {
+    return 'media must be serve, error, missing or stall';
   }
   if (
     c.timeScale !== undefined &&

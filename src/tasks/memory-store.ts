@@ -1,3 +1,4 @@
+import { MemoryMediaIndex } from './memory-media-index.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
 import { isTerminal, type Task, type TaskStatus } from './task.js';
 
@@ -44,6 +45,7 @@ function compare(createdAt: number, id: string, other: Task): number {
  * a walk backwards. Everything crossing the boundary is copied.
  */
 export class MemoryTaskStore implements TaskStore {
+  readonly media = new MemoryMediaIndex();
   private readonly byId = new Map<string, Task>();
   /** Ascending by (createdAt, id); new tasks usually land at the end. */
   private sorted: Task[] = [];
@@ -131,6 +133,7 @@ export class MemoryTaskStore implements TaskStore {
     if (tasks.length === 0) return 0;
     const gone = new Set(tasks);
     for (const t of tasks) this.byId.delete(t.id);
+    this.media.dropTasks(tasks.map((t) => t.id));
     this.sorted = this.sorted.filter((t) => !gone.has(t));
     return tasks.length;
   }

@@ -45,6 +45,21 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE tasks ADD COLUMN width INTEGER;
    ALTER TABLE tasks ADD COLUMN height INTEGER;
    ALTER TABLE tasks ADD COLUMN duration_seconds REAL;`,
+
+  // 4: the media mirror's index: which mirrored file (by name, its SHA-256) stands for which URL of
+  // which task, with the task's owner for the privacy check. A deleted task takes its rows along.
+  `CREATE TABLE media (
+     task_id    TEXT NOT NULL,
+     source     TEXT NOT NULL,
+     name       TEXT NOT NULL,
+     owner      TEXT,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (task_id, source)
+   ) STRICT;
+   CREATE INDEX media_name ON media (name, owner);
+   CREATE TRIGGER tasks_media_gone AFTER DELETE ON tasks BEGIN
+     DELETE FROM media WHERE task_id = old.id;
+   END;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,7 @@ import { ServiceError, invalid, notFound } from './errors.js';
 import { watchTask, type TaskEvents } from './events.js';
 import type { GenerationEvent, GenerationWatch, Generations, Resume, SessionState, Submitted } from './generations.js';
 import { parseImageInput, parseVideoInput } from './input.js';
+import type { MediaLinks } from './media.js';
 import type { GenerationQueue } from './queue.js';
 import { QueuedGenerations } from './queued.js';
 import { TaskRecord } from './record.js';
@@ -42,6 +43,8 @@ export interface TaskServiceOptions {
   maxTasks: number;
   sweepIntervalMs: number;
   limits: ServiceLimits;
+  /** The media mirror (MEDIA_MIRROR), when it is on. */
+  media?: MediaLinks | undefined;
 }
 
 export interface Health {
@@ -147,6 +150,14 @@ export class TaskService {
 
   listTasks(query: Omit<TaskPageQuery, 'owner'>, caller: Caller): Promise<TaskPage> {
     return this.#store.page({ ...query, owner: caller.owner ?? undefined });
+  }
+
+  /**
+   * The mirrored copies of the task's media (its images, or its video), each the path it is served at or
+   * null while there is none; undefined when the mirror is off.
+   */
+  async mirrorsOf(task: Task): Promise<Array<string | null> | undefined> {
+    return this.#options.media?.mirrorsOf(task);
   }
 
   /**

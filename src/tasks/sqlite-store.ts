@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database, { type Statement } from 'better-sqlite3';
 import { checkFirst, decodeCursor, encodeCursor } from './memory-store.js';
+import type { MediaIndex } from './media.js';
 import { migrate } from './migrations.js';
+import { SqliteMediaIndex } from './sqlite-media-index.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
 import type { ErrorCode, ImageAspect, ImageModel, Task, TaskStatus, VideoAspect, VideoMode } from './task.js';
 
@@ -106,6 +108,7 @@ const FINISHED = `status IN ('COMPLETED', 'FAILED')`;
  * committed by the time the method returns.
  */
 export class SqliteTaskStore implements TaskStore {
+  readonly media: MediaIndex;
   private readonly insertStmt: Statement<[TaskRow]>;
   private readonly updateStmt: Statement<[TaskRow]>;
   private readonly getStmt: Statement<[string], TaskRow>;
@@ -120,6 +123,7 @@ export class SqliteTaskStore implements TaskStore {
   private readonly enforceCapTx: (max: number) => number;
 
   private constructor(private readonly db: Database.Database) {
+    this.media = new SqliteMediaIndex(db);
     this.insertStmt = db.prepare(
       `INSERT INTO tasks (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
     );

@@ -1,3 +1,4 @@
+import type { MediaIndex } from './media.js';
 import type { Task, TaskKind, TaskStatus } from './task.js';
 
 export interface TaskPageQuery {
@@ -23,6 +24,8 @@ export interface TaskPage {
  * promise resolved has been acknowledged (the SQLite one has committed it).
  */
 export interface TaskStore {
+  /** The media mirror's index, where the store keeps one beside its tasks (SQLite and memory do). */
+  readonly media?: MediaIndex;
   insert(task: Task): Promise<void>;
   /** Replaces the stored task with the same id; a no-op when there is none (it was swept meanwhile). */
   update(task: Task): Promise<void>;

@@ -3,13 +3,9 @@
  * server dependency: a test validates every one of them against the schema.
  */
 
-/**
- * The media mirror's place: when the schema has `Image.mirrorUrl` and `VideoTask.mirrorUrl`, add `mirrorUrl`
- * to these two selections and the gallery shows the mirrored copy first (see `imageSource`/`videoSource`).
- * Until then the page asks only for the fields every server has.
- */
-export const IMAGE_MEDIA_FIELDS = 'url';
-export const VIDEO_MEDIA_FIELDS = 'video';
+/** The media the gallery shows: the mirrored copy first when MEDIA_MIRROR is on (see `imageSource`/`videoSource`). */
+export const IMAGE_MEDIA_FIELDS = 'url mirrorUrl';
+export const VIDEO_MEDIA_FIELDS = 'video mirrorUrl';
 
 export const TASK_FIELDS = `
 fragment TaskCard on Task {
