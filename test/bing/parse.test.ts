@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BingError, type BingErrorCode } from '../../src/bing/errors.js';
-import { classifyRejection, classifySubmitPage, parseImagePoll, parseSessionPage } from '../../src/bing/parse.js';
+import { classifyRejection, classifySubmitPage, parseImagePoll } from '../../src/bing/parse.js';
+import { parseSessionPage } from '../../src/bing/session.js';
 
 const BING = 'https://www.bing.com';
 const PLACEHOLDERS = [
@@ -92,13 +93,22 @@ describe('session page', () => {
     const html = page(
       '<script>var _G={IG:"0123ABCDEF4567890ABCDEF012345678",Salt:"xyz"};</script><span id="id_a" style="display:none">A</span>',
     );
-    expect(parseSessionPage(html)).toEqual({ signedIn: true, ig: '0123ABCDEF4567890ABCDEF012345678' });
+    expect(parseSessionPage(html)).toEqual({
+      signedIn: true,
+      ig: '0123ABCDEF4567890ABCDEF012345678',
+      iid: null,
+      salt: 'xyz',
+      boosts: null,
+    });
   });
 
   it('is signed out without the marker, and has no IG when the page carries none', () => {
     expect(parseSessionPage(page('<a id="id_s" href="/fd/auth/signin">Sign in</a>'))).toEqual({
       signedIn: false,
       ig: null,
+      iid: null,
+      salt: null,
+      boosts: null,
     });
     expect(parseSessionPage(page('<span id="id_a">visible</span>')).signedIn).toBe(false);
   });
@@ -127,8 +137,11 @@ describe('image poll: still running', () => {
   });
 
   it('a JSON "Pending" is pending', () => {
-    expect(parseImagePoll('{"errorMessage":"Pending"}', BING)).toEqual({ state: 'pending' });
-    expect(parseImagePoll('{"errorMessage":" still PENDING "}', BING)).toEqual({ state: 'pending' });
+    expect(parseImagePoll('{"errorMessage":"Pending"}', BING)).toEqual({ state: 'pending', hint: 'pending-json' });
+    expect(parseImagePoll('{"errorMessage":" still PENDING "}', BING)).toEqual({
+      state: 'pending',
+      hint: 'pending-json',
+    });
   });
 });
 

@@ -15,7 +15,7 @@ describe('configFrom', () => {
     });
     expect(config.tasks.ttlMs).toBe(12 * 3_600_000);
     expect(config.bing.imageDeadlineMs).toBe(90_000);
-    expect(config.bing.cookies).toEqual(['a', 'b']);
+    expect(config.bing.accounts).toEqual([{ cookie: '_U=a' }, { cookie: '_U=b' }]);
     expect(config.graphql.csrfPrevention).toBe(false);
     expect(config.host).toBe('0.0.0.0');
     expect(defaults().host).toBe('127.0.0.1');
