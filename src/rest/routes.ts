@@ -101,6 +101,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
           activeTasks: health.activeTasks,
           upstream: config.simulator ? 'simulator' : 'bing',
           videoAccounts: health.fastCreations,
+          boosts: health.boosts,
         });
       },
     },
