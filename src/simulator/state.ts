@@ -17,7 +17,18 @@ export interface RecordedRequest {
   at: number;
 }
 
+/** How the session page writes IG and Salt (`IG:"..."`, `_G.IG="..."`, `"IG":"..."`, `IG=...` in a URL). */
+export const SESSION_FORMS = ['object', 'assign', 'json', 'url'] as const;
+export type SessionForm = (typeof SESSION_FORMS)[number];
+/** How the session page shows the boost balance, if at all. */
+export const BOOST_FORMS = ['token_bal', 'aria', 'reward_c', 'coins', 'none'] as const;
+export type BoostForm = (typeof BOOST_FORMS)[number];
+
 export interface Configuration {
+  /** Boosts per `_U` (each accepted rt=4 submit spends one; at 0 rt=4 answers without a redirect); null: unlimited, never shown. */
+  boosts?: number | null;
+  boostForm?: BoostForm;
+  sessionForm?: SessionForm;
   timeScale?: number;
   durations?: Partial<Record<JobKind, DurationRange>>;
   /** The `_U` values accepted; null restores the default rule (any non-empty value not starting with `expired` or `invalid`). */
@@ -34,6 +45,11 @@ export class SimState {
     salt: randomBytes(9).toString('base64url'),
   };
   private validCookies: Set<string> | null = null;
+  boosts: number | null = null;
+  boostForm: BoostForm = 'token_bal';
+  sessionForm: SessionForm = 'object';
+  /** Boosts left per `_U`, from `boosts` at the first use of a cookie. */
+  readonly boostsLeft = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(random: () => number) {
@@ -44,12 +60,26 @@ export class SimState {
     if (c.timeScale !== undefined) this.timing.timeScale = c.timeScale;
     if (c.durations) Object.assign(this.timing.durations, structuredClone(c.durations));
     if (c.validCookies !== undefined) this.validCookies = c.validCookies === null ? null : new Set(c.validCookies);
+    if (c.boosts !== undefined) {
+      this.boosts = c.boosts;
+      this.boostsLeft.clear();
+    }
+    if (c.boostForm !== undefined) this.boostForm = c.boostForm;
+    if (c.sessionForm !== undefined) this.sessionForm = c.sessionForm;
+  }
+
+  /** The boosts left on a cookie; null when boosts are unlimited. */
+  boostsOf(u: string): number | null {
+    if (this.boosts === null) return null;
+    if (!this.boostsLeft.has(u)) this.boostsLeft.set(u, this.boosts);
+    return this.boostsLeft.get(u)!;
   }
 
   reset(): void {
     this.requests.length = 0;
     this.jobs.clear();
     this.override = null;
+    this.boostsLeft.clear();
   }
 
   isValidCookie(u: string | undefined): boolean {
@@ -80,8 +110,15 @@ export function invalidConfiguration(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected an object';
   const c = value as Record<string, unknown>;
   for (const key of Object.keys(c)) {
-    if (!['timeScale', 'durations', 'validCookies'].includes(key)) return `unknown field ${key}`;
+    if (!['timeScale', 'durations', 'validCookies', 'boosts', 'boostForm', 'sessionForm'].includes(key))
+      return `unknown field ${key}`;
   }
+  if (c.boosts !== undefined && c.boosts !== null && !(Number.isInteger(c.boosts) && (c.boosts as number) >= 0))
+    return 'boosts must be an integer >= 0 or null';
+  if (c.boostForm !== undefined && !(BOOST_FORMS as readonly unknown[]).includes(c.boostForm))
+    return `boostForm must be one of ${BOOST_FORMS.join(', ')}`;
+  if (c.sessionForm !== undefined && !(SESSION_FORMS as readonly unknown[]).includes(c.sessionForm))
+    return `sessionForm must be one of ${SESSION_FORMS.join(', ')}`;
   if (
     c.timeScale !== undefined &&
     !(typeof c.timeScale === 'number' && Number.isFinite(c.timeScale) && c.timeScale >= 0)
