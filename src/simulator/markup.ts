@@ -75,7 +75,11 @@ function balance(session: Session): string {
 }
 
 export function signedInPage(session: Session, prompt = '', extra = ''): string {
-  return page('Image Creator', `${header(true)}${balance(session)}${createForm(prompt)}${extra}`, sessionScript(session));
+  return page(
+    'Image Creator',
+    `${header(true)}${balance(session)}${createForm(prompt)}${extra}`,
+    sessionScript(session),
+  );
 }
 
 export function signedOutPage(): string {
@@ -174,7 +178,13 @@ export function resultPage(job: SimJob, origin: string): string {
 }
 
 /** A submit answered with the request id in the page instead of a Location (`[sim:id-in-body]`). */
-export function imageIdInBodyPage(session: Session, prompt: string, id: string, origin: string, form: 'link' | 'og'): string {
+export function imageIdInBodyPage(
+  session: Session,
+  prompt: string,
+  id: string,
+  origin: string,
+  form: 'link' | 'og',
+): string {
   const target = `/images/create?q=${encodeURIComponent(prompt)}&amp;rt=4&amp;FORM=GENCRE&amp;id=${id}`;
   const extra =
     form === 'og'
