@@ -93,7 +93,9 @@ async function standIn(answer: { type: string; body: string }): Promise<{ url: s
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && url.pathname === '/images/create') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<html><script>_G.IG="00FF00FF00FF00FF00FF00FF00FF00FF";</script><i id="id_a" style="display:none"></i></html>');
+      res.end(
+        '<html><script>_G.IG="00FF00FF00FF00FF00FF00FF00FF00FF";</script><i id="id_a" style="display:none"></i></html>',
+      );
       return;
     }
     if (req.method === 'POST' && url.pathname === '/images/create') {
@@ -120,7 +122,10 @@ describe('a stand-in with pages this client was not written for', () => {
     },
     {
       name: 'an unstyled page with markup of its own, for ever',
-      answer: { type: 'text/html', body: '<html><body><div class="gen-progress" data-state="queued"></div></body></html>' },
+      answer: {
+        type: 'text/html',
+        body: '<html><body><div class="gen-progress" data-state="queued"></div></body></html>',
+      },
       message: /does not recognise/,
     },
     {
