@@ -5,8 +5,14 @@
 
 import type { SimJob } from './jobs.js';
 import { stripDirectives, type SubmitOutcome } from './scenario.js';
-import type { BoostForm, SessionForm } from './state.js';
 import { PLACEHOLDER_IMAGES, imageCount, imageName, imageSrc } from './urls.js';
+
+/** How the session page writes IG and Salt (`IG:"..."`, `_G.IG="..."`, `"IG":"..."`, `IG=...` in a URL). */
+export const SESSION_FORMS = ['object', 'assign', 'json', 'url'] as const;
+export type SessionForm = (typeof SESSION_FORMS)[number];
+/** How the session page shows the boost balance, if at all. */
+export const BOOST_FORMS = ['token_bal', 'aria', 'reward_c', 'coins', 'none'] as const;
+export type BoostForm = (typeof BOOST_FORMS)[number];
 
 export interface Session {
   ig: string;

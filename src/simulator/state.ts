@@ -2,7 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_DURATIONS, type DurationRange, type JobKind, type SimJob, type Timing } from './jobs.js';
-import type { Session } from './markup.js';
+import { BOOST_FORMS, SESSION_FORMS, type BoostForm, type Session, type SessionForm } from './markup.js';
 import type { Scenario } from './scenario.js';
 
 export interface RecordedRequest {
@@ -16,13 +16,6 @@ export interface RecordedRequest {
   /** Date.now() when the request arrived. */
   at: number;
 }
-
-/** How the session page writes IG and Salt (`IG:"..."`, `_G.IG="..."`, `"IG":"..."`, `IG=...` in a URL). */
-export const SESSION_FORMS = ['object', 'assign', 'json', 'url'] as const;
-export type SessionForm = (typeof SESSION_FORMS)[number];
-/** How the session page shows the boost balance, if at all. */
-export const BOOST_FORMS = ['token_bal', 'aria', 'reward_c', 'coins', 'none'] as const;
-export type BoostForm = (typeof BOOST_FORMS)[number];
 
 export interface Configuration {
   /** Boosts per `_U` (each accepted rt=4 submit spends one; at 0 rt=4 answers without a redirect); null: unlimited, never shown. */

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { BOOST_FORMS, SESSION_FORMS } from '../../src/simulator/state.js';
+import { BOOST_FORMS, SESSION_FORMS } from '../../src/simulator/markup.js';
 import { COOKIE, Clients, failure } from './harness.js';
 
 let sim: Simulator;

@@ -112,7 +112,7 @@ const RUNS: Run[] = [
   video('herons [sim:ms=0]', fullSet()),
   {
     name: 'through a proxy that refuses',
-    run: async (client, onEvent) => {
+    run: async (_client, onEvent) => {
       const proxy = await startProxy({ refuse: 407 });
       try {
         const own = clients.make({
