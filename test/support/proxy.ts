@@ -75,10 +75,16 @@ export async function startProxy(options: TestProxyOptions = {}): Promise<TestPr
     const upstream = connect(Number(port), host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
+      // A request line may be split across chunks, and may follow a body without a line break.
+      let rest = '';
       client.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString('latin1').split('\r\n')) {
-          if (/^(GET|POST|HEAD|PUT|DELETE) \S+ HTTP\/1\.1$/.test(line)) tunnelled.push(line);
+        const text = rest + chunk.toString('latin1');
+        let end = 0;
+        for (const match of text.matchAll(/(?:GET|POST|HEAD|PUT|DELETE) \/\S* HTTP\/1\.1\r\n/g)) {
+          tunnelled.push(match[0].trim());
+          end = match.index + match[0].length;
         }
+        rest = text.slice(end).slice(-4096);
       });
       client.pipe(upstream);
       upstream.pipe(client);
