@@ -35,6 +35,29 @@ const list = z.string().transform((value) =>
     .filter((item) => item.length > 0),
 );
 
+/** Full cookie sets, one per account, separated by line breaks or `|`; each must hold the `_U` cookie. */
+const cookieSets = z.string().transform((value, ctx) => {
+  const sets = value
+    .split(/[\r\n|]+/)
+    .map((item) => item.trim().replace(/^cookie:\s*/i, ''))
+    .filter((item) => item.length > 0);
+  const bad = sets.findIndex((set) => !/(?:^|;)\s*_U=[^;\s]/.test(set));
+  if (bad >= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `cookie set ${bad + 1} holds no _U cookie: paste the whole Cookie header of a signed-in bing.com request`,
+    });
+    return z.NEVER;
+  }
+  return sets;
+});
+
+const proxyUrl = z
+  .string()
+  .trim()
+  .url('must be a URL such as http://proxy.example:8080')
+  .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http:// or https:// proxy URL');
+
 /** Who may call from a browser: every origin (without credentials), or exactly these. */
 export type CorsPolicy = { anyOrigin: true } | { anyOrigin: false; origins: readonly string[] };
 
@@ -53,6 +76,11 @@ export const ENV = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   BING_COOKIE_U: list.default(''),
+  BING_COOKIES: cookieSets.default(''),
+  HTTPS_PROXY: proxyUrl.optional(),
+  HTTP_PROXY: proxyUrl.optional(),
+  NO_PROXY: z.string().trim().optional(),
+  BING_SESSION_TTL: duration('ms').default('30m'),
   BING_ORIGIN: z
     .string()
     .trim()
@@ -162,6 +190,11 @@ export class ConfigError extends Error {
 /** The validated config of an environment; throws a ConfigError that lists every problem. */
 export function configFrom(source: Record<string, string | undefined>) {
   const defined = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  // The proxy variables are also read in lower case, as curl and most tools do.
+  for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) {
+    const lower = source[name.toLowerCase()];
+    if (defined[name] === undefined && lower !== undefined && lower !== '') defined[name] = lower;
+  }
   const parsed = ENV.safeParse(defined);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
@@ -185,7 +218,13 @@ export function configFrom(source: Record<string, string | undefined>) {
     logLevel: e.LOG_LEVEL,
     bing: {
       origin: e.BING_ORIGIN.replace(/\/+$/, ''),
-      cookies: e.BING_COOKIE_U,
+      /** Each account: a `_U` value (BING_COOKIE_U) or a full cookie set (BING_COOKIES). Never logged. */
+      accounts: [
+        ...e.BING_COOKIE_U.map((u) => ({ cookie: `_U=${u}` })),
+        ...e.BING_COOKIES.map((cookie) => ({ cookie })),
+      ],
+      proxy: { httpsProxy: e.HTTPS_PROXY, httpProxy: e.HTTP_PROXY, noProxy: e.NO_PROXY },
+      sessionTtlMs: e.BING_SESSION_TTL,
       connections: e.BING_CONNECTIONS,
       requestTimeoutMs: e.BING_REQUEST_TIMEOUT,
       imageDeadlineMs: e.IMAGE_DEADLINE,

@@ -25,8 +25,8 @@ app.log.info(
   { url, graphql: `${url}/graphql`, upstream: config.simulator ? 'simulator' : config.bing.origin },
   'server listening',
 );
-if (config.bing.cookies.length === 0)
-  app.log.warn('BING_COOKIE_U is not set: every generation will fail with AUTH until it is.');
+if (config.bing.accounts.length === 0)
+  app.log.warn('Neither BING_COOKIE_U nor BING_COOKIES is set: every generation will fail with AUTH until one is.');
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

@@ -9,7 +9,8 @@ import { createPageHandler, isPagePath } from './app/index.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { Authenticator } from './auth/caller.js';
 import { withoutSecrets } from './auth/redact.js';
-import { BingClient } from './bing/client.js';
+import { BingClient, DEFAULT_PENDING_LIMIT_MS } from './bing/client.js';
+import { credentialSecrets, proxySecrets } from './bing/cookies.js';
 import { LearnedSchedule, type PollScheduler } from './bing/schedule.js';
 import { Cluster } from './cluster/index.js';
 import { redisSecrets } from './cluster/redis.js';
@@ -53,6 +54,12 @@ export interface App {
   stop(): Promise<void>;
 }
 
+function scaled<K extends string>(values: Record<K, number>, factor: number): Record<K, number> {
+  return Object.fromEntries(
+    Object.entries(values).map(([key, ms]) => [key, Math.round((ms as number) * factor)]),
+  ) as Record<K, number>;
+}
+
 function openStore(config: Config): TaskStore {
   if (config.tasks.store === 'memory') return new MemoryTaskStore();
   return SqliteTaskStore.open(join(config.tasks.dataDir, 'tasks.sqlite'));
@@ -63,7 +70,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   // Whatever an unforeseen error quotes, no log line holds the cookie or a key.
   const redisPassword = config.cluster ? redisSecrets(config.cluster.redisUrl) : [];
   const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [
-    ...config.bing.cookies,
+    ...credentialSecrets(config.bing.accounts),
+    ...[config.bing.proxy.httpsProxy, config.bing.proxy.httpProxy].flatMap((proxy) =>
+      proxy ? proxySecrets(proxy) : [],
+    ),
     ...keys.plain,
     ...redisPassword,
   ]);
@@ -71,7 +81,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     perMinute: config.limits.perMinute,
     inFlightPerKey: config.limits.inFlightPerKey,
     subscriptionsPerKey: config.limits.subscriptionsPerKey,
-    inFlight: config.limits.inFlightPerAccount * Math.max(1, config.bing.cookies.length),
+    inFlight: config.limits.inFlightPerAccount * Math.max(1, config.bing.accounts.length),
     queueMax: config.limits.queueMax,
   };
   // Cluster mode (REDIS_URL): tasks, events, generations and limits shared through Redis.
@@ -90,6 +100,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const events = mirror ? mirror.watching(sharedEvents) : sharedEvents;
   const client = new BingClient({
     ...config.bing,
+    // The expected times scale with the simulator's clock (TIME_SCALE), as the schedule's priors do.
+    pendingLimitMs: scaled(DEFAULT_PENDING_LIMIT_MS, config.schedule.timeScale),
     schedule: options.schedule ?? new LearnedSchedule(config.schedule),
   });
   const service = new TaskService(

@@ -1,51 +1,54 @@
 /**
- * The configured Bing accounts (one `_U` cookie each), used round-robin, and what is known of each
- * account's session. An account is named outside this file only by its fingerprint, never its cookie.
+ * The configured Bing accounts (a `_U` value or a full cookie set each, and an optional proxy), used
+ * round-robin, each with its session. An account is named outside this folder only by its fingerprint.
  */
-import { createHash } from 'node:crypto';
+import type { AccountCredential } from './cookies.js';
+import { AccountSession, type SessionState } from './session.js';
 
-export type SessionState = 'active' | 'inactive' | 'expired';
-
-export interface Account {
-  /** A short, one-way fingerprint of the cookie: safe to store and to log. */
-  readonly id: string;
-  readonly cookie: string;
-  session: SessionState | 'unknown';
-  /** The IG value of the signed-in page, sent back on later requests. */
-  ig: string | null;
-}
-
-export function accountId(cookie: string): string {
-  return createHash('sha256').update(cookie).digest('hex').slice(0, 12);
-}
+export type { SessionState } from './session.js';
+export type Account = AccountSession;
 
 export class Accounts {
-  readonly #accounts: Account[];
+  readonly #accounts: AccountSession[] = [];
   #next = 0;
 
-  constructor(cookies: readonly string[]) {
-    this.#accounts = cookies.map((cookie) => ({ id: accountId(cookie), cookie, session: 'unknown', ig: null }));
+  constructor(credentials: ReadonlyArray<AccountCredential | string>) {
+    for (const credential of credentials) {
+      const account = new AccountSession(credential);
+      // The same account configured twice is one account.
+      if (account.jar.size > 0 && !this.#accounts.some((known) => known.id === account.id))
+        this.#accounts.push(account);
+    }
   }
 
   get size(): number {
     return this.#accounts.length;
   }
 
+  all(): readonly AccountSession[] {
+    return this.#accounts;
+  }
+
   /** The next account in turn, or undefined when no cookie is configured. */
-  take(): Account | undefined {
+  take(): AccountSession | undefined {
     const account = this.#accounts[this.#next % Math.max(1, this.#accounts.length)];
     this.#next += 1;
     return account;
   }
 
-  byId(id: string): Account | undefined {
+  byId(id: string): AccountSession | undefined {
     return this.#accounts.find((account) => account.id === id);
   }
 
   /** One word for health: active when any account is signed in, expired when the last one known is not. */
   session(): SessionState {
-    if (this.#accounts.some((account) => account.session === 'active')) return 'active';
-    if (this.#accounts.length > 0 && this.#accounts.every((account) => account.session === 'expired')) return 'expired';
+    if (this.#accounts.some((account) => account.state === 'active')) return 'active';
+    if (this.#accounts.length > 0 && this.#accounts.every((account) => account.state === 'expired')) return 'expired';
     return 'inactive';
   }
+}
+
+/** The fingerprint a credential is known by (the one stored with each generation it submitted). */
+export function accountId(credential: AccountCredential | string): string {
+  return new AccountSession(credential).id;
 }

@@ -3,9 +3,18 @@
  * Bing and nothing else: no tasks, no GraphQL, no HTTP server.
  */
 import { Accounts, type Account, type SessionState } from './accounts.js';
+import type { AccountCredential } from './cookies.js';
 import { BingError } from './errors.js';
 import { BingHttp, type BingResponse } from './http.js';
-import { classifyRejection, classifySubmitPage, parseImagePoll, parseSessionPage } from './parse.js';
+import {
+  classifyImagePage,
+  classifyRejection,
+  classifySubmitPage,
+  incompleteSession,
+  parseImagePoll,
+  type PendingHint,
+} from './parse.js';
+import type { ProxySettings } from './proxy.js';
 import {
   imagePollUrl,
   imageSubmitBody,
@@ -20,14 +29,30 @@ import {
 } from './protocol.js';
 import { pollUntilDone, type PollOutcome, type PollState } from './poll-loop.js';
 import { LearnedSchedule, type PollScheduler } from './schedule.js';
+import { parseSessionPage } from './session.js';
 import type { GenerationEvent, Watch } from './watch.js';
 import type { VideoMode } from './video-protocol.js';
-import type { VideoFile } from './video-parse.js';
+import { requestIdInBody, type VideoFile } from './video-parse.js';
 import { VideoSession, type VideoPollTarget, type VideoSend } from './video-session.js';
+
+export type { AccountCredential } from './cookies.js';
+export type { ProxySettings } from './proxy.js';
 
 export interface BingClientOptions {
   origin: string;
-  cookies: readonly string[];
+  /** The accounts: a `_U` value or a full `Cookie:` header value each, with an optional proxy and label. */
+  accounts?: ReadonlyArray<AccountCredential | string> | undefined;
+  /** The same as plain strings (kept for callers that configure `_U` values or cookie sets only). */
+  cookies?: readonly string[] | undefined;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY for the accounts without a proxy of their own. */
+  proxy?: ProxySettings | undefined;
+  /** How long the session page's IG, Salt and boosts are trusted before it is loaded again. */
+  sessionTtlMs: number;
+  /**
+   * Per model, how long an image poll may keep answering `{"errorMessage":"Pending"}` (or a page this
+   * client does not know) before the generation fails: past the model's expected maximum.
+   */
+  pendingLimitMs: Record<ImageModel, number>;
   connections: number;
   requestTimeoutMs: number;
   imageDeadlineMs: number;
@@ -45,18 +70,24 @@ export interface BingClientOptions {
   schedule: PollScheduler;
 }
 
-export const DEFAULT_CLIENT_OPTIONS: Omit<BingClientOptions, 'origin' | 'cookies' | 'schedule'> = {
-  connections: 16,
-  requestTimeoutMs: 30_000,
-  imageDeadlineMs: 300_000,
-  videoDeadlineMs: 900_000,
-  videoStandardDeadlineMs: 3 * 3_600_000,
-  videoWarmUpTtlMs: 300_000,
-  pollRetries: 4,
-  retryBaseMs: 500,
-  retryMaxMs: 8_000,
-  maxBodyBytes: 5 * 1024 * 1024,
-};
+/** Three times the longest run others observed (DALL-E 3 up to 15 s, GPT-4o and MAI-Image-1 up to 70 s). */
+export const DEFAULT_PENDING_LIMIT_MS: Record<ImageModel, number> = { DALLE: 45_000, GPT4O: 210_000, MAI1: 210_000 };
+
+export const DEFAULT_CLIENT_OPTIONS: Omit<BingClientOptions, 'origin' | 'accounts' | 'cookies' | 'proxy' | 'schedule'> =
+  {
+    sessionTtlMs: 1_800_000,
+    pendingLimitMs: DEFAULT_PENDING_LIMIT_MS,
+    connections: 16,
+    requestTimeoutMs: 30_000,
+    imageDeadlineMs: 300_000,
+    videoDeadlineMs: 900_000,
+    videoStandardDeadlineMs: 3 * 3_600_000,
+    videoWarmUpTtlMs: 300_000,
+    pollRetries: 4,
+    retryBaseMs: 500,
+    retryMaxMs: 8_000,
+    maxBodyBytes: 5 * 1024 * 1024,
+  };
 
 export type { GenerationEvent, Watch } from './watch.js';
 
@@ -106,6 +137,15 @@ export interface VideoResult extends VideoFile {
   completedAt: number;
 }
 
+/** What the session page said of an account's boosts (fast image creations). */
+export interface AccountBoosts {
+  account: string;
+  /** Whether a page has shown the balance. */
+  known: boolean;
+  /** Boosts left; null while unknown. */
+  remaining: number | null;
+}
+
 export interface ClientStats {
   submits: number;
   polls: number;
@@ -127,8 +167,9 @@ export class BingClient {
       connections: options.connections,
       requestTimeoutMs: options.requestTimeoutMs,
       maxBodyBytes: options.maxBodyBytes,
+      proxy: options.proxy,
     });
-    this.#accounts = new Accounts(options.cookies);
+    this.#accounts = new Accounts([...(options.accounts ?? []), ...(options.cookies ?? [])]);
     this.#video = new VideoSession({
       origin: this.#http.origin,
       warmUpTtlMs: options.videoWarmUpTtlMs,
@@ -138,7 +179,7 @@ export class BingClient {
     });
   }
 
-  static withDefaults(options: Pick<BingClientOptions, 'origin' | 'cookies'> & Partial<BingClientOptions>): BingClient {
+  static withDefaults(options: Pick<BingClientOptions, 'origin'> & Partial<BingClientOptions>): BingClient {
     return new BingClient({ ...DEFAULT_CLIENT_OPTIONS, schedule: new LearnedSchedule(), ...options });
   }
 
@@ -160,18 +201,21 @@ export class BingClient {
 
   /** Free fast video creations left per account (by fingerprint); null where no page said. */
   fastCreationsLeft(): Array<{ account: string; fastCreationsLeft: number | null }> {
-    const accounts: Array<{ account: string; fastCreationsLeft: number | null }> = [];
-    for (let i = 0; i < this.#accounts.size; i += 1) {
-      const account = this.#accounts.take();
-      if (account && !accounts.some((known) => known.account === account.id)) {
-        accounts.push({ account: account.id, fastCreationsLeft: this.#video.fastCreationsLeft(account.id) });
-      }
-    }
-    return accounts;
+    return this.#accounts
+      .all()
+      .map((account) => ({ account: account.id, fastCreationsLeft: this.#video.fastCreationsLeft(account.id) }));
   }
 
+  /** Boosts left per account (by fingerprint), as the session page last said. */
+  boosts(): AccountBoosts[] {
+    return this.#accounts
+      .all()
+      .map((account) => ({ account: account.id, known: account.boosts !== null, remaining: account.boosts }));
+  }
+
+  /** One request on the account's behalf: its whole cookie set, through its proxy. */
   #send(account: Account): VideoSend {
-    return (request) => this.#http.send({ ...request, cookie: account.cookie });
+    return (request) => this.#http.send({ ...request, cookie: account.cookie(), proxy: account.proxy });
   }
 
   stats(): ClientStats & { connections: ReturnType<BingHttp['connections']> } {
@@ -180,10 +224,7 @@ export class BingClient {
 
   /** Loads the signed-in page of every account: session state for health, and the IG value. */
   async checkSessions(signal?: AbortSignal): Promise<SessionState> {
-    for (let i = 0; i < this.#accounts.size; i += 1) {
-      const account = this.#accounts.take();
-      if (account) await this.#checkSession(account, signal).catch(() => undefined);
-    }
+    for (const account of this.#accounts.all()) await this.#checkSession(account, signal).catch(() => undefined);
     return this.session();
   }
 
@@ -192,20 +233,14 @@ export class BingClient {
    * undefined when the page could not tell (a 5xx, a 429), which says nothing about the cookie.
    */
   async #checkSession(account: Account, signal?: AbortSignal): Promise<boolean | undefined> {
-    const response = await this.#http.send({
-      method: 'GET',
-      url: sessionPageUrl(this.origin),
-      cookie: account.cookie,
-      signal,
-    });
+    const response = await this.#send(account)({ method: 'GET', url: sessionPageUrl(this.origin), signal });
     if (response.status >= 300 && response.status < 400) {
-      account.session = 'expired';
+      account.state = 'expired';
       return false;
     }
     if (response.status !== 200) return undefined;
     const page = parseSessionPage(response.body);
-    account.session = page.signedIn ? 'active' : 'expired';
-    if (page.ig) account.ig = page.ig;
+    account.learn(page, Date.now());
     return page.signedIn;
   }
 
@@ -229,11 +264,11 @@ export class BingClient {
   }
 
   /**
-   * Until an account is known to be signed in, a submit first loads the session page: a signed-out page
-   * ends the generation there, before it spends anything.
+   * Before an account's first submit, and whenever its session is stale, a submit first loads the session
+   * page (IG, Salt, boosts): a signed-out page ends the generation there, before it spends anything.
    */
   async #ready(account: Account, signal?: AbortSignal): Promise<void> {
-    if (account.session === 'active') return;
+    if (!account.needsLoad(Date.now(), this.#options.sessionTtlMs)) return;
     const signedIn = await this.#checkSession(account, signal).catch((error: unknown) => {
       if (signal?.aborted) throw error;
       return undefined;
@@ -252,10 +287,10 @@ export class BingClient {
       return new BingError('UPSTREAM', `Bing failed to take the request (HTTP ${response.status}). Try again later.`);
     }
     if (response.status === 401 || response.status === 403) {
-      account.session = 'expired';
+      account.state = 'expired';
       return classifySubmitPage('');
     }
-    const known = classifyRejection(response.body);
+    const known = classifyImagePage(response.body);
     if (known) return known;
     if (response.status >= 400) {
       return new BingError('UPSTREAM', `Bing did not take the request (HTTP ${response.status}). Try again later.`);
@@ -265,30 +300,41 @@ export class BingClient {
       return undefined;
     });
     if (signedIn) {
+      const session = account.fullSet
+        ? ''
+        : ' With the _U cookie alone Bing answers an incomplete session the same way: the full cookie set of a signed-in browser (BING_COOKIES) cures that.';
       return new BingError(
         'PROMPT_REJECTED',
-        'Bing refused this prompt without saying why; it was most likely blocked. Rephrase it and try again.',
+        `Bing refused this prompt without saying why; it was most likely blocked. Rephrase it and try again.${session}`,
       );
     }
-    if (signedIn === false) account.session = 'expired';
+    if (signedIn === false) account.state = 'expired';
     return classifySubmitPage(response.body);
   }
 
-  #accepted(response: BingResponse, account: Account): string | null {
-    if (response.status < 300 || response.status >= 400 || !response.location) return null;
-    const id = requestIdFromLocation(response.location, this.origin);
-    if (id) account.session = 'active';
-    return id;
+  /** The request id of an accepted submit: in the redirect, or (a 200 that is not a failure) in the page. */
+  #accepted(response: BingResponse, account: Account): { id: string; location: string | null } | null {
+    let id: string | null = null;
+    let location: string | null = null;
+    if (response.status >= 300 && response.status < 400 && response.location) {
+      id = requestIdFromLocation(response.location, this.origin);
+      location = response.location;
+    } else if (response.status === 200) {
+      const inBody = requestIdInBody(response.body);
+      id = inBody?.startsWith('1-') ? inBody : null;
+    }
+    if (id) account.state = 'active';
+    return id ? { id, location } : null;
   }
 
   /** The wrapper's check of the redirect target: a prompt can be accepted and then held for review. */
   async #checkRedirect(location: string, account: Account, signal?: AbortSignal): Promise<void> {
-    const response = await this.#http
-      .send({ method: 'GET', url: new URL(location, this.origin), cookie: account.cookie, signal })
-      .catch((error: unknown) => {
+    const response = await this.#send(account)({ method: 'GET', url: new URL(location, this.origin), signal }).catch(
+      (error: unknown) => {
         if (signal?.aborted) throw error;
         return null;
-      });
+      },
+    );
     const rejection = response && response.status === 200 ? classifyRejection(response.body) : null;
     if (rejection) throw rejection;
   }
@@ -316,32 +362,41 @@ export class BingClient {
   }
 
   async #submitImage(request: ImageRequest, watch: Watch): Promise<Submitted> {
+    validPrompt(request.prompt);
     const account = this.#account();
     await this.#ready(account, watch.signal);
     let last: BingResponse | undefined;
-    for (const rt of [4, 3] satisfies RequestType[]) {
+    // rt=4 spends a boost: while some are left (or nobody said), then the slow queue.
+    const types: RequestType[] = account.boosts === 0 ? [3] : [4, 3];
+    for (const rt of types) {
       this.#stats.submits += 1;
-      const response = await this.#http.send({
+      const response = await this.#send(account)({
         method: 'POST',
         url: imageSubmitUrl(this.origin, { ...request, rt, ig: account.ig ?? undefined }),
         form: imageSubmitBody(request),
-        cookie: account.cookie,
         signal: watch.signal,
       });
-      const requestId = this.#accepted(response, account);
-      if (requestId) return this.#submitted(requestId, response.location ?? '', account, watch);
+      const accepted = this.#accepted(response, account);
+      if (accepted) {
+        if (rt === 4) account.spentBoost();
+        else if (types.length > 1) account.boosts = 0;
+        return this.#submitted(accepted.id, accepted.location, account, watch);
+      }
       last = response;
       // A definite refusal ends it; a page without one (no boosts left, usually) falls back to the slow queue.
-      const definite = classifyRejection(response.body);
+      const definite = classifyImagePage(response.body);
       if (definite || response.status >= 500 || response.status === 429) break;
     }
+    // A 200 without a redirect ("Redirect failed"): the session is read again before the next submit.
+    account.stale = true;
     throw await this.#refusal(last as BingResponse, account, watch.signal);
   }
 
   async #submitVideo(request: VideoRequest, watch: Watch): Promise<Submitted> {
+    validPrompt(request.prompt);
     const account = this.#account();
     await this.#ready(account, watch.signal);
-    const state = this.#video.state(account.id);
+    const state = this.#video.state(account.id, account.cookieValue('_SS'));
     const video = await this.#video.submit(
       this.#send(account),
       state,
@@ -349,7 +404,7 @@ export class BingClient {
       (response) => this.#refusal(response, account, watch.signal),
       watch.signal,
     );
-    account.session = 'active';
+    account.state = 'active';
     return this.#submitted(video.requestId, video.location, account, watch, video.mode);
   }
 
@@ -368,16 +423,20 @@ export class BingClient {
 
   /** Waits for a submitted (or saved) image generation. Never submits. */
   waitForImage(request: ImageRequest, submitted: Resume, watch: Watch = {}): Promise<ImageResult> {
+    const limitMs = this.#options.pendingLimitMs[request.model];
     const poll: Poll<{ images: string[]; revisedPrompt: string | null }> = async (account, signal) => {
-      const response = await this.#http.send({
+      const response = await this.#send(account)({
         method: 'GET',
         url: imagePollUrl(this.origin, { ...request, requestId: submitted.requestId, ig: account.ig ?? undefined }),
-        cookie: account.cookie,
         signal,
       });
       this.#pollStatus(response);
       const state = parseImagePoll(response.body, this.origin);
-      return state.state === 'done' ? { state: 'done', value: state } : state;
+      if (state.state === 'done') return { state: 'done', value: state };
+      if (state.state === 'pending' && state.hint && Date.now() - submitted.submittedAt > limitMs) {
+        throw pendingTooLong(state.hint, account.fullSet, limitMs);
+      }
+      return { state: state.state };
     };
     return this.#wait(request.model, submitted, this.#options.imageDeadlineMs, poll, watch).then(
       ({ value, polls, completedAt }) => ({
@@ -475,4 +534,29 @@ export class BingClient {
   destroy(): Promise<void> {
     return this.#http.destroy();
   }
+}
+
+/** A prompt must be valid Unicode text: a lone surrogate never reaches Bing. */
+function validPrompt(prompt: string): void {
+  if (/\p{Cs}/u.test(prompt)) {
+    throw new BingError('INVALID_REQUEST', 'The prompt is not valid Unicode text (it holds a lone surrogate).');
+  }
+}
+
+/** An answer that still said "pending" (or nothing this client knows) past the model's expected time. */
+function pendingTooLong(hint: PendingHint, fullSet: boolean, limitMs: number): BingError {
+  const seconds = Math.round(limitMs / 1000);
+  if (hint === 'unrecognised') {
+    return new BingError(
+      'UPSTREAM',
+      `Bing kept answering with a page this client does not recognise for more than ${seconds} s; the generation was given up.`,
+    );
+  }
+  if (fullSet) {
+    return new BingError(
+      'UPSTREAM',
+      `Bing kept answering "Pending" for more than ${seconds} s, longer than this model takes. The session is most likely incomplete or expired: paste a fresh full cookie set from a signed-in browser.`,
+    );
+  }
+  return incompleteSession(`Bing kept answering "Pending" for more than ${seconds} s, longer than this model takes`);
 }

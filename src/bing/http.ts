@@ -1,9 +1,12 @@
 /**
- * The one connection pool to Bing, and a request that always ends: a deadline per request, a bounded body,
- * and failures turned into BingErrors. The cookie is added here and goes nowhere else.
+ * The connections to Bing (one pool, or the proxy agents that carry requests through a proxy), and a
+ * request that always ends: a deadline per request, a bounded body, and failures turned into BingErrors.
+ * The cookie is added here and goes nowhere else.
  */
-import { Pool, type FormData } from 'undici';
+import { Pool, type Dispatcher, type FormData } from 'undici';
+import { proxyName } from './cookies.js';
 import { BingError } from './errors.js';
+import { Proxies, type ProxySettings } from './proxy.js';
 
 const BROWSER_HEADERS = {
   'user-agent':
@@ -20,12 +23,17 @@ export interface BingHttpOptions {
   requestTimeoutMs: number;
   /** Bodies larger than this are refused as unparseable. */
   maxBodyBytes: number;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, for every account without a proxy of its own. */
+  proxy?: ProxySettings | undefined;
 }
 
 export interface BingRequest {
   method: 'GET' | 'POST';
   url: URL;
+  /** The whole `Cookie:` header value. */
   cookie: string;
+  /** The account's own proxy, if it has one. */
+  proxy?: string | undefined;
   /** A form body; sent as application/x-www-form-urlencoded. */
   form?: string;
   /** A multipart body (the image upload); takes the place of `form`. */
@@ -65,6 +73,7 @@ function retryAfter(value: string | string[] | undefined): number | undefined {
 export class BingHttp {
   readonly origin: string;
   readonly #pool: Pool;
+  readonly #proxies: Proxies;
   readonly #options: BingHttpOptions;
   #connected = 0;
   #peakConnected = 0;
@@ -72,13 +81,15 @@ export class BingHttp {
   constructor(options: BingHttpOptions) {
     this.#options = options;
     this.origin = new URL(options.origin).origin;
-    this.#pool = new Pool(this.origin, {
+    const connection = {
       connections: options.connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       headersTimeout: options.requestTimeoutMs,
       bodyTimeout: options.requestTimeoutMs,
-    });
+    };
+    this.#pool = new Pool(this.origin, connection);
+    this.#proxies = new Proxies(options.proxy ?? {}, connection);
     this.#pool.on('connect', () => {
       this.#connected += 1;
       this.#peakConnected = Math.max(this.#peakConnected, this.#connected);
@@ -98,17 +109,22 @@ export class BingHttp {
     const timer = setTimeout(() => controller.abort(), this.#options.requestTimeoutMs);
     const forward = (): void => controller.abort();
     request.signal?.addEventListener('abort', forward, { once: true });
+    let via: string | null = null;
     try {
       request.signal?.throwIfAborted();
       const headers: Record<string, string> = {
         ...BROWSER_HEADERS,
-        cookie: `_U=${request.cookie}`,
+        cookie: request.cookie,
         origin: this.origin,
         referer: request.referer ?? `${this.origin}/images/create`,
       };
       if (request.form !== undefined && request.multipart === undefined)
         headers['content-type'] = 'application/x-www-form-urlencoded';
-      const response = await this.#pool.request({
+      const proxy = this.#proxies.proxyFor(this.origin, request.proxy);
+      const dispatcher: Dispatcher = proxy ? this.#proxies.dispatcher(proxy) : this.#pool;
+      via = proxy;
+      const response = await dispatcher.request({
+        origin: this.origin,
         method: request.method,
         path: request.url.pathname + request.url.search,
         headers,
@@ -134,6 +150,7 @@ export class BingHttp {
           { retryable: true },
         );
       }
+      if (via) throw proxyFailure(via, error);
       throw new BingError('UPSTREAM', 'Bing could not be reached, or it closed the connection.', {
         retryable: true,
       });
@@ -160,12 +177,30 @@ export class BingHttp {
   }
 
   close(): Promise<void> {
-    return this.#pool.close();
+    return Promise.all([this.#pool.close(), this.#proxies.close()]).then(() => undefined);
   }
 
   destroy(): Promise<void> {
-    return this.#pool.destroy();
+    return Promise.all([this.#pool.destroy(), this.#proxies.destroy()]).then(() => undefined);
   }
+}
+
+/** A request through a proxy that failed before Bing answered: the proxy is named (never its credentials). */
+function proxyFailure(proxy: string, error: unknown): BingError {
+  const message = error instanceof Error ? error.message : '';
+  const code = (error as { code?: unknown } | null)?.code;
+  const status = /Proxy response \((\d{3})\)/.exec(message)?.[1];
+  const what = status
+    ? `refused to carry the request to Bing (HTTP ${status})`
+    : code === 'ECONNREFUSED'
+      ? 'refused the connection'
+      : typeof code === 'string' && /^(ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)$/.test(code)
+        ? 'could not be reached'
+        : null;
+  const text = what
+    ? `The proxy ${proxyName(proxy)} ${what}; Bing was not reached.`
+    : `Bing could not be reached through the proxy ${proxyName(proxy)}, or the connection was closed.`;
+  return new BingError('UPSTREAM', text, { retryable: true });
 }
 
 function isTimeout(error: unknown): boolean {

@@ -22,6 +22,7 @@ const REJECTIONS: ReadonlyArray<{ markers: string[]; error: () => BingError }> =
       'girer_center block_icon',
       'data-clarity-tag="blockedbycontentpolicy"',
       'dq-err="',
+      'gil_err_img blocked_bd',
     ],
     error: () =>
       new BingError('PROMPT_REJECTED', 'Bing blocked this prompt under its content policy. Rephrase it and try again.'),
@@ -62,7 +63,31 @@ const REJECTIONS: ReadonlyArray<{ markers: string[]; error: () => BingError }> =
     error: () =>
       new BingError('UPSTREAM', 'Bing Image Creator is temporarily unavailable. Try again in a few minutes.'),
   },
+  {
+    markers: ["we've run into an issue", 'the page is currently unavailable'],
+    error: () => incompleteSession('Bing answered that the page is currently unavailable'),
+  },
 ];
+
+/** What Bing answers a session it finds incomplete with; the cure users found is the full cookie set. */
+export function incompleteSession(what: string): BingError {
+  return new BingError(
+    'UPSTREAM',
+    `${what}, which it does for an incomplete session. Paste the full cookie set of a signed-in browser (BING_COOKIES) rather than _U alone.`,
+  );
+}
+
+/** The text of Bing's own error boxes (`<div id="gil_err_msg">`, `class="gil_err_tc"`), when they hold any. */
+function errorBoxText(body: string): string | null {
+  const box =
+    /<(\w+)[^>]*\bid\s*=\s*"gil_err_msg"[^>]*>([\s\S]*?)<\/\1>/i.exec(body) ??
+    /<(\w+)[^>]*\bclass\s*=\s*"[^"]*\bgil_err_tc\b[^"]*"[^>]*>([\s\S]*?)<\/\1>/i.exec(body);
+  if (!box) return null;
+  const text = decodeHTML(box[2]!.replace(/<[^>]*>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text === '' ? null : text;
+}
 
 /** The rejection a page announces, if any. */
 export function classifyRejection(body: string): BingError | null {
@@ -73,30 +98,30 @@ export function classifyRejection(body: string): BingError | null {
   return null;
 }
 
+/** An image page's failure: a known marker, or the reason Bing's error box states. */
+export function classifyImagePage(body: string): BingError | null {
+  const known = classifyRejection(body);
+  if (known) return known;
+  const reason = errorBoxText(body);
+  if (reason === null) return null;
+  if (/block|content policy|unsafe/i.test(reason)) {
+    return new BingError('PROMPT_REJECTED', `Bing refused this prompt: ${upstreamText(reason)}`);
+  }
+  return new BingError('UPSTREAM', `Bing could not create it: ${upstreamText(reason)}`);
+}
+
 /**
  * A submit answered with a page instead of a redirect. Without a known marker it is almost always the
  * signed-out home page: the cookie is invalid or expired.
  */
 export function classifySubmitPage(body: string): BingError {
   return (
-    classifyRejection(body) ??
+    classifyImagePage(body) ??
     new BingError(
       'AUTH',
       'Bing did not accept the request: the _U cookie is invalid or has expired. Sign in again and set a fresh cookie.',
     )
   );
-}
-
-export interface SessionPage {
-  signedIn: boolean;
-  ig: string | null;
-}
-
-export function parseSessionPage(html: string): SessionPage {
-  return {
-    signedIn: html.includes('id="id_a" style="display:none"'),
-    ig: /IG:"([0-9A-Fa-f]+)"/.exec(html)?.[1] ?? null,
-  };
 }
 
 function upstreamText(text: string): string {
@@ -132,13 +157,24 @@ function failureFromMessage(message: string, what: 'images'): BingError {
   );
 }
 
+/**
+ * Pending, and how sure the client is of it: `pending-json` is Bing's `{"errorMessage":"Pending"}`, which
+ * an incomplete session also gets forever; `unrecognised` is a page this client was not written for.
+ * Either one that lasts past the model's expected time ends the generation.
+ */
+export type PendingHint = 'pending-json' | 'unrecognised';
+
 export type ImagePollState =
-  | { state: 'pending' }
+  | { state: 'pending'; hint?: PendingHint }
   | { state: 'partial' }
   | { state: 'done'; images: string[]; revisedPrompt: string | null };
 
 const IMG_TAG = /<img\b[^>]*>/gi;
 const RESULT_MARKUP = /gir_mmimg|image-row-img|class="mimg|\/th\/id\//i;
+/** The finished result page links a stylesheet; peers stop polling on it. */
+const STYLED = /text\/css/i;
+/** What Bing's still-generating pages carry. */
+const PENDING_MARKUP = /GenerativeImagesStatusPage|id="giloader"|class="gil_ltxt"/i;
 
 function attribute(tag: string, name: string): string | null {
   const match = new RegExp(`\\s${name}\\s*=\\s*("([^"]*)"|'([^']*)')`, 'i').exec(tag);
@@ -170,25 +206,27 @@ export function parseImagePoll(body: string, origin: string): ImagePollState {
     if (!json) throw unparseable('image');
     const message = json['errorMessage'];
     if (typeof message === 'string') {
-      if (PENDING_MESSAGE.test(message)) return { state: 'pending' };
+      if (PENDING_MESSAGE.test(message)) return { state: 'pending', hint: 'pending-json' };
       throw failureFromMessage(message, 'images');
     }
     throw unparseable('image');
   }
 
-  const rejection = classifyRejection(trimmed);
+  const rejection = classifyImagePage(trimmed);
   if (rejection) throw rejection;
+  if (/GenerativeImagesStatusPage/i.test(trimmed)) return { state: 'pending' };
   if (/imgri-inner-container\s+strm/i.test(trimmed)) return { state: 'partial' };
 
+  const styled = STYLED.test(trimmed);
   const tags = trimmed.match(IMG_TAG) ?? [];
   const sources = tags.map((tag) => attribute(tag, 'src')).filter((src): src is string => src !== null);
-  if (sources.length === 0) {
-    if (RESULT_MARKUP.test(trimmed) || !trimmed.includes('<')) throw unparseable('image');
-    return { state: 'pending' };
-  }
   // Pages carry icons and logos too (under /rp/ for instance): only /th/id/ images and the placeholders are results.
   const candidates = sources.filter((src) => /\/th\/id\//i.test(decodeHTML(src)) || isPlaceholderImage(src));
-  if (candidates.length === 0) return { state: 'pending' };
+  if (candidates.length === 0) {
+    if (styled) throw finishedWithoutImage();
+    if (!trimmed.includes('<') || (sources.length === 0 && RESULT_MARKUP.test(trimmed))) throw unparseable('image');
+    return PENDING_MARKUP.test(trimmed) ? { state: 'pending' } : { state: 'pending', hint: 'unrecognised' };
+  }
 
   const images = normaliseImageUrls(candidates, origin);
   if (images.length === 0) {
@@ -198,7 +236,11 @@ export function parseImagePoll(body: string, origin: string): ImagePollState {
         'Bing filtered out every image it made for this prompt. Rephrase it and try again.',
       );
     }
-    throw new BingError('UPSTREAM', 'Bing finished the generation but returned no image this client can use.');
+    throw finishedWithoutImage();
   }
   return { state: 'done', images, revisedPrompt: revisedPrompt(trimmed, tags) };
+}
+
+function finishedWithoutImage(): BingError {
+  return new BingError('UPSTREAM', 'Bing finished the generation but returned no image this client can use.');
 }

@@ -7,6 +7,7 @@ import { decodeHTML } from 'entities';
 import { BingError } from './errors.js';
 import { normaliseVideoUrl, unescapeVideoUrl } from './media.js';
 import { classifyRejection } from './parse.js';
+import { IG_FORMS, IID_FORMS, firstMatch } from './session.js';
 
 const MAX_UPSTREAM_MESSAGE = 300;
 
@@ -295,27 +296,6 @@ export function parseFastCreationsLeft(html: string): number | null {
   for (const form of forms) {
     const match = form.exec(text);
     if (match) return Number(match[1]);
-  }
-  return null;
-}
-
-const IG_FORMS = [
-  /\bIG\s*:\s*"([0-9A-Fa-f]{8,64})"/,
-  /_G\.IG\s*=\s*"([0-9A-Fa-f]{8,64})"/,
-  /"IG"\s*:\s*"([0-9A-Fa-f]{8,64})"/,
-  /[?&;]IG=([0-9A-Fa-f]{8,64})\b/,
-];
-const IID_FORMS = [
-  /\bIID\s*:\s*"([\w.-]{1,100})"/,
-  /_G\.IID\s*=\s*"([\w.-]{1,100})"/,
-  /"IID"\s*:\s*"([\w.-]{1,100})"/,
-  /[?&;]IID=([\w.-]{1,100})/,
-];
-
-function firstMatch(text: string, forms: RegExp[]): string | null {
-  for (const form of forms) {
-    const match = form.exec(text);
-    if (match?.[1]) return match[1];
   }
   return null;
 }

@@ -105,6 +105,7 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
           activeTasks: health.activeTasks,
           upstream: config.simulator ? 'simulator' : 'bing',
           videoAccounts: health.fastCreations,
+          boosts: health.boosts,
         });
       },
     },

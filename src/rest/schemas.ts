@@ -172,6 +172,22 @@ export const Health = z
           .strict(),
       )
       .openapi({ description: 'Per Bing account: what the video creator says of it.' }),
+    boosts: z
+      .array(
+        z
+          .object({
+            account: z.string().openapi({ description: "The account's fingerprint (never its cookie)." }),
+            known: z.boolean().openapi({ description: "Whether Bing's page has shown the balance." }),
+            remaining: z
+              .number()
+              .int()
+              .min(0)
+              .nullable()
+              .openapi({ description: 'Boosts (fast image creations) left; null while unknown.' }),
+          })
+          .strict(),
+      )
+      .openapi({ description: 'Per Bing account: the boosts left, as the Image Creator page last said.' }),
   })
   .strict()
   .openapi('Health');

@@ -17,6 +17,15 @@ const AccountVideoType = builder.objectRef<Health['fastCreations'][number]>('Acc
   }),
 });
 
+const AccountBoostsType = builder.objectRef<Health['boosts'][number]>('AccountBoosts').implement({
+  description: 'The boosts (fast image creations) of one account, as the Image Creator page last said.',
+  fields: (t) => ({
+    account: t.exposeString('account', { description: "The account's fingerprint (never its cookie)." }),
+    known: t.exposeBoolean('known', { description: 'Whether the page has shown the balance.' }),
+    remaining: t.exposeInt('remaining', { nullable: true, description: 'Boosts left; null while unknown.' }),
+  }),
+});
+
 const HealthType = builder.objectRef<HealthView>('Health').implement({
   fields: (t) => ({
     status: t.string({ description: 'Always "ok" while the server answers.', resolve: () => 'ok' }),
@@ -28,6 +37,11 @@ const HealthType = builder.objectRef<HealthView>('Health').implement({
       type: [AccountVideoType],
       description: 'Per account: the free fast video creations left.',
       resolve: (health) => health.fastCreations,
+    }),
+    boosts: t.field({
+      type: [AccountBoostsType],
+      description: 'Per account: the boosts left (rt=4 submits while some remain, the slow queue after).',
+      resolve: (health) => health.boosts,
     }),
   }),
 });

@@ -7,9 +7,21 @@ import type { SimJob } from './jobs.js';
 import { stripDirectives, type SubmitOutcome } from './scenario.js';
 import { PLACEHOLDER_IMAGES, imageCount, imageName, imageSrc } from './urls.js';
 
+/** How the session page writes IG and Salt (`IG:"..."`, `_G.IG="..."`, `"IG":"..."`, `IG=...` in a URL). */
+export const SESSION_FORMS = ['object', 'assign', 'json', 'url'] as const;
+export type SessionForm = (typeof SESSION_FORMS)[number];
+/** How the session page shows the boost balance, if at all. */
+export const BOOST_FORMS = ['token_bal', 'aria', 'reward_c', 'coins', 'none'] as const;
+export type BoostForm = (typeof BOOST_FORMS)[number];
+
 export interface Session {
   ig: string;
   salt: string;
+  /** How the page writes IG and Salt; default `IG:"..."` in the `_G` object. */
+  form?: SessionForm;
+  /** The boost balance to show, and in which form; nothing shown when null or absent. */
+  boosts?: number | null;
+  boostForm?: BoostForm;
 }
 
 /** HTML-escapes text, non-ASCII characters included (as numeric entities). */
@@ -37,11 +49,43 @@ function createForm(prompt = ''): string {
 }
 
 function sessionScript(session: Session): string {
-  return `<script type="text/javascript">var _G={IG:"${session.ig}",Salt:"${session.salt}",Region:"us",Lang:"en-US"};</script>`;
+  const { ig, salt } = session;
+  switch (session.form ?? 'object') {
+    case 'assign':
+      return `<script type="text/javascript">_G.IG="${ig}";_G.Salt="${salt}";_G.Region="us";</script>`;
+    case 'json':
+      return `<script type="application/json" id="ig_cfg">{"IG":"${ig}","Salt":"${salt}","Region":"us"}</script>`;
+    case 'url':
+      return `<link rel="prefetch" href="/images/create/async/init?IG=${ig}&amp;Salt=${salt}&amp;IID=images.as"/>`;
+    default:
+      return `<script type="text/javascript">var _G={IG:"${ig}",Salt:"${salt}",Region:"us",Lang:"en-US"};</script>`;
+  }
+}
+
+/** The boost balance in one of the forms it has had over the years. */
+function balance(session: Session): string {
+  const n = session.boosts;
+  if (n === null || n === undefined) return '';
+  switch (session.boostForm ?? 'token_bal') {
+    case 'token_bal':
+      return `<div id="token_bal" aria-label="Boosts available">${n}</div>`;
+    case 'aria':
+      return `<div class="token_bal" aria-label="${n} boosts available"><span>${n}</span></div>`;
+    case 'reward_c':
+      return `<div id="reward_c" data-tb="${n}" class="rwds"></div>`;
+    case 'coins':
+      return `<div class="coins">${n} coins available</div>`;
+    default:
+      return '';
+  }
 }
 
 export function signedInPage(session: Session, prompt = '', extra = ''): string {
-  return page('Image Creator', `${header(true)}${createForm(prompt)}${extra}`, sessionScript(session));
+  return page(
+    'Image Creator',
+    `${header(true)}${balance(session)}${createForm(prompt)}${extra}`,
+    sessionScript(session),
+  );
 }
 
 export function signedOutPage(): string {
@@ -137,6 +181,63 @@ export function resultPage(job: SimJob, origin: string): string {
     `<div id="gir_async" class="gir_mmimg"${selcap}><ul class="imgrow">${images.join('')}</ul></div>`,
     '<style type="text/css">.gir_mmimg{display:block}</style>',
   );
+}
+
+/** A submit answered with the request id in the page instead of a Location (`[sim:id-in-body]`). */
+export function imageIdInBodyPage(
+  session: Session,
+  prompt: string,
+  id: string,
+  origin: string,
+  form: 'link' | 'og',
+): string {
+  const target = `/images/create?q=${encodeURIComponent(prompt)}&amp;rt=4&amp;FORM=GENCRE&amp;id=${id}`;
+  const extra =
+    form === 'og'
+      ? `<meta property="og:url" content="${origin}${target}"/>`
+      : `<div id="giloader" class="gil_cont"><a href="${target}">Your images</a></div>`;
+  return signedInPage(session, prompt, extra);
+}
+
+/** The page Bing answers a submit from an incomplete session with (`[sim:needs=full-set]`). */
+export function sessionIssuePage(): string {
+  return page(
+    'Image Creator',
+    `${header(true)}<div id="gi_err"><h2>We're sorry \u2014 we've run into an issue.</h2><p>The page is currently unavailable.</p></div>`,
+  );
+}
+
+/** `{"errorMessage":"Pending"}` as image polls answer it. */
+export function pendingJson(): string {
+  return JSON.stringify({ errorMessage: 'Pending', showContent: '', enableDebug: false });
+}
+
+/** The still-generating page one peer saw (`[sim:status-page]`). */
+export function statusPage(): string {
+  return page(
+    'Image Creator',
+    '<div id="gir_async" data-c="GenerativeImagesStatusPage"><div class="gil_ltxt">Still working...</div></div>',
+  );
+}
+
+/** The finished, styled result page with no result image in it (`[sim:styled-empty]`). */
+export function styledEmptyPage(): string {
+  return page(
+    'Image Creator',
+    '<div id="gir_async" class="gir_mmimg"><ul class="imgrow"></ul><img src="/rp/logo-bing.png" alt="Bing"/></div>',
+    '<link rel="stylesheet" type="text/css" href="/rp/gir.css"/>',
+  );
+}
+
+/** Bing's error boxes on a finished poll (`[sim:gil-err]`). */
+export function gilErrorPage(kind: 'msg' | 'img' | 'tc'): string {
+  const body =
+    kind === 'msg'
+      ? '<div id="gil_err_msg">Your request could not be completed because of high demand.</div>'
+      : kind === 'img'
+        ? '<div class="gil_err_img blocked_bd"></div>'
+        : '<div class="gil_err_tc">Something went wrong while creating your images.</div>';
+  return page('Image Creator', `<div id="girer">${body}</div>`);
 }
 
 export function unsafePage(): string {

@@ -4,7 +4,14 @@ import { createJob, isVideoKind, kindFromModel, phaseAt, type SimJob } from './j
 import {
   errorJson,
   garbageBody,
+  gilErrorPage,
+  imageIdInBodyPage,
   notFoundPage,
+  pendingJson,
+  sessionIssuePage,
+  statusPage,
+  styledEmptyPage,
+  type Session,
   partialPage,
   pendingPage,
   redirectTargetPage,
@@ -42,6 +49,8 @@ export interface Context {
   url: URL;
   body: string;
   cookieValid: boolean;
+  /** The request's cookies, by name. */
+  cookies: Record<string, string>;
   /** The simulator's origin as the client addressed it. */
   origin: string;
 }
@@ -56,10 +65,30 @@ const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
 const html = (body: string | Buffer, status = 200): Answer => ({ status, headers: HTML, body });
 const json = (body: string): Answer => ({ status: 200, headers: JSON_TYPE, body });
 
+/** The session as the pages of this cookie show it: the configured IG/Salt form and its boost balance. */
+function viewOf(ctx: Context): Session {
+  const { state } = ctx;
+  return {
+    ...state.session,
+    form: state.sessionForm,
+    boosts: state.boostsOf(ctx.cookies._U ?? ''),
+    boostForm: state.boostForm,
+  };
+}
+
+/** Whether the cookies carry what a scenario's stand-in demands of a session. */
+function sessionComplete(ctx: Context, needs: 'none' | 'srchhpgusr' | 'full-set'): boolean {
+  if (needs === 'none') return true;
+  if (needs === 'full-set') return ctx.cookies.MUID !== undefined && ctx.cookies.KievRPSSecAuth !== undefined;
+  const { ig, salt } = ctx.state.session;
+  const value = new URLSearchParams(ctx.cookies.SRCHHPGUSR ?? '');
+  return value.get('IG') === ig && value.get('HVE') === salt && /^\d+$/.test(value.get('HV') ?? '');
+}
+
 export function sessionPage(ctx: Context): Answer {
   if (!ctx.cookieValid) return html(signedOutPage());
   const id = ctx.url.searchParams.get('id');
-  if (id === null) return html(signedInPage(ctx.state.session));
+  if (id === null) return html(signedInPage(viewOf(ctx)));
   const job = ctx.state.jobs.get(id);
   const prompt = ctx.url.searchParams.get('q') ?? job?.prompt ?? '';
   return html(redirectTargetPage(ctx.state.session, prompt, job?.scenario.reviewAfter ?? false));
@@ -77,8 +106,16 @@ export function submit(ctx: Context): Answer {
   const kind = kindFromModel(query.get('mdl'), fields.get('model'));
   if (kind === null) return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'Unknown model' };
   if (scenario.submit !== 'success') return html(rejectionPage(scenario.submit, session, prompt));
+  if (!sessionComplete(ctx, scenario.needs)) {
+    return html(scenario.needs === 'full-set' ? sessionIssuePage() : rejectionPage('home', viewOf(ctx), prompt));
+  }
   const rt = query.get('rt') ?? '4';
   if (scenario.noBoost && rt === '4') return html(rejectionPage('home', session, prompt));
+  const u = ctx.cookies._U ?? '';
+  const boosts = ctx.state.boostsOf(u);
+  // No boost left: a fast submit answers the page without a redirect, as Bing does.
+  if (rt === '4' && boosts === 0) return html(rejectionPage('home', viewOf(ctx), prompt));
+  if (rt === '4' && boosts !== null) ctx.state.boostsLeft.set(u, boosts - 1);
 
   const aspect = Number(query.get('ar') ?? '1');
   const job = createJob(
@@ -87,6 +124,9 @@ export function submit(ctx: Context): Answer {
     Date.now(),
   );
   ctx.state.jobs.set(job.id, job);
+  if (scenario.idInBody !== 'none') {
+    return html(imageIdInBodyPage(viewOf(ctx), prompt, job.id, ctx.origin, scenario.idInBody));
+  }
   const location =
     `${CREATE_PATH}?q=${encodeURIComponent(prompt)}&rt=${encodeURIComponent(rt)}&FORM=GENCRE&id=${job.id}` +
     (scenario.nfy ? '&nfy=1' : '');
@@ -102,10 +142,15 @@ interface PollResult {
 function imagePoll(ctx: Context, job: SimJob, n: number, now: number): PollResult {
   const s = job.scenario;
   const phase = phaseAt(job, now);
-  if (phase === 'pending') return { answer: html(s.pendingHtml ? pendingPage() : ''), final: false };
+  if (phase === 'pending') {
+    if (s.pendingJson) return { answer: json(pendingJson()), final: false };
+    return { answer: html(s.statusPage ? statusPage() : s.pendingHtml ? pendingPage() : ''), final: false };
+  }
   if (phase === 'partial') return { answer: html(partialPage(job, ctx.origin)), final: false };
   if (s.pollError !== null) return { answer: json(errorJson(s.pollError)), final: true };
   if (s.unsafe) return { answer: html(unsafePage()), final: true };
+  if (s.styledEmpty) return { answer: html(styledEmptyPage()), final: true };
+  if (s.gilError !== 'none') return { answer: html(gilErrorPage(s.gilError)), final: true };
   if (s.garbage) return { answer: html(garbageBody(n)), final: false };
   return { answer: html(resultPage(job, ctx.origin)), final: true };
 }

@@ -21,8 +21,19 @@
  *   [sim:noboost]           rt=4 answers the plain home page; rt=3 succeeds
  *   [sim:nfy]               the 302 Location carries `&nfy=1`
  *   [sim:review-after]      the redirect target page (GET /images/create?...&id=) says "This prompt is being reviewed"
+ *   [sim:needs=srchhpgusr]  without a SRCHHPGUSR cookie carrying the session page's IG and Salt, the submit answers
+ *                           the plain home page (no redirect: "Redirect failed")
+ *   [sim:needs=full-set]    without the browser's full cookie set (MUID and KievRPSSecAuth beside _U), the submit
+ *                           answers "We're sorry — we've run into an issue. The page is currently unavailable."
+ *   [sim:id-in-body=link]   the submit answers 200 (no Location) with the request id in a link of the page
+ *   [sim:id-in-body=og]     ... in `<meta property="og:url" content=".../images/create?...&id=<id>">`
  * Image poll
  *   [sim:pending-html]      pending answers are an HTML page without result markup instead of an empty body
+ *   [sim:pending-json]      pending answers are {"errorMessage":"Pending","showContent":"","enableDebug":false}
+ *   [sim:status-page]       pending answers are a page holding `GenerativeImagesStatusPage`
+ *   [sim:styled-empty]      after readyAt: the styled result page (text/css) with no result image
+ *   [sim:gil-err=msg]       after readyAt: `<div id="gil_err_msg">...</div>` with a reason; `img`: the
+ *                           `gil_err_img blocked_bd` block; `tc`: a `gil_err_tc` box with a reason
  *   [sim:urls=absolute]     (default) https://tse1.mm.bing.net/th/id/OIG<n>.<name>?w=270&amp;h=270&amp;c=6&amp;pid=ImgGn
  *   [sim:urls=relative]     /th/id/OIG<n>.<name>?w=270&amp;h=270&amp;pid=ImgGn
  *   [sim:urls=origin]       <simulator url>/th/id/OIG<n>.<name>?pid=ImgGn (served as real PNGs)
@@ -76,6 +87,9 @@ export const REJECTIONS: readonly SubmitOutcome[] = [
 ];
 
 export type UrlStyle = 'absolute' | 'relative' | 'origin';
+export type SessionNeed = 'none' | 'srchhpgusr' | 'full-set';
+export type IdInBody = 'none' | 'link' | 'og';
+export type GilError = 'none' | 'msg' | 'img' | 'tc';
 export type VideoForm = 'showcontent' | 'ourl' | 'fallback' | 'value' | 'cards';
 export type VideoHost = 'origin' | 'bing';
 
@@ -84,10 +98,16 @@ export interface Scenario {
   noBoost: boolean;
   nfy: boolean;
   reviewAfter: boolean;
+  needs: SessionNeed;
+  idInBody: IdInBody;
   /** Duration in ms, used as is (not scaled); null draws from the kind's range. */
   durationMs: number | null;
   never: boolean;
   pendingHtml: boolean;
+  pendingJson: boolean;
+  statusPage: boolean;
+  styledEmpty: boolean;
+  gilError: GilError;
   urls: UrlStyle;
   noise: boolean;
   selcap: boolean;
@@ -113,9 +133,15 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze({
   noBoost: false,
   nfy: false,
   reviewAfter: false,
+  needs: 'none',
+  idInBody: 'none',
   durationMs: null,
   never: false,
   pendingHtml: false,
+  pendingJson: false,
+  statusPage: false,
+  styledEmpty: false,
+  gilError: 'none',
   urls: 'absolute',
   noise: false,
   selcap: false,
@@ -165,6 +191,24 @@ function directive(name: string, value: string | undefined): Partial<Scenario> {
       return { reviewAfter: true };
     case 'pending-html':
       return { pendingHtml: true };
+    case 'pending-json':
+      return { pendingJson: true };
+    case 'status-page':
+      return { statusPage: true };
+    case 'styled-empty':
+      return { styledEmpty: true };
+    case 'gil-err': {
+      const gilError = oneOf(value, ['msg', 'img', 'tc'] as const);
+      return gilError ? { gilError } : {};
+    }
+    case 'needs': {
+      const needs = oneOf(value, ['none', 'srchhpgusr', 'full-set'] as const);
+      return needs ? { needs } : {};
+    }
+    case 'id-in-body': {
+      const idInBody = oneOf(value, ['link', 'og'] as const);
+      return idInBody ? { idInBody } : {};
+    }
     case 'urls': {
       const urls = oneOf(value, ['absolute', 'relative', 'origin'] as const);
       return urls ? { urls } : {};
@@ -235,6 +279,9 @@ export function resolveScenario(prompt: string, override: Partial<Scenario> | nu
 const CHOICES: Record<string, readonly string[] | undefined> = {
   submit: ['success', ...REJECTIONS],
   urls: ['absolute', 'relative', 'origin'],
+  needs: ['none', 'srchhpgusr', 'full-set'],
+  idInBody: ['none', 'link', 'og'],
+  gilError: ['none', 'msg', 'img', 'tc'],
   video: ['showcontent', 'ourl', 'fallback', 'value', 'cards'],
   videoHost: ['origin', 'bing'],
 };

@@ -66,6 +66,15 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+function cookiesOf(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) cookies[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return cookies;
+}
+
 function headersOf(req: IncomingMessage): Record<string, string | undefined> {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -168,6 +177,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     timeScale: options.timeScale,
     durations: options.durations,
     validCookies: options.validCookies,
+    boosts: options.boosts,
+    boostForm: options.boostForm,
+    sessionForm: options.sessionForm,
   });
   if (invalid) throw new TypeError(`Invalid simulator options: ${invalid}`);
   state.configure(options);
@@ -211,6 +223,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       url: target,
       body,
       cookieValid: state.isValidCookie(cookieValue(req.headers.cookie, '_U')),
+      cookies: cookiesOf(req.headers.cookie),
       origin: host && /^[\w.:[\]-]+$/.test(host) ? `http://${host}` : url,
     };
     write(res, await bing(ctx, video, method, path, req));

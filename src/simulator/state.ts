@@ -2,7 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_DURATIONS, type DurationRange, type JobKind, type SimJob, type Timing } from './jobs.js';
-import type { Session } from './markup.js';
+import { BOOST_FORMS, SESSION_FORMS, type BoostForm, type Session, type SessionForm } from './markup.js';
 import type { Scenario } from './scenario.js';
 
 export interface RecordedRequest {
@@ -18,6 +18,10 @@ export interface RecordedRequest {
 }
 
 export interface Configuration {
+  /** Boosts per `_U` (each accepted rt=4 submit spends one; at 0 rt=4 answers without a redirect); null: unlimited, never shown. */
+  boosts?: number | null;
+  boostForm?: BoostForm;
+  sessionForm?: SessionForm;
   timeScale?: number;
   durations?: Partial<Record<JobKind, DurationRange>>;
   /** The `_U` values accepted; null restores the default rule (any non-empty value not starting with `expired` or `invalid`). */
@@ -44,6 +48,11 @@ export class SimState {
     salt: randomBytes(9).toString('base64url'),
   };
   private validCookies: Set<string> | null = null;
+  boosts: number | null = null;
+  boostForm: BoostForm = 'token_bal';
+  sessionForm: SessionForm = 'object';
+  /** Boosts left per `_U`, from `boosts` at the first use of a cookie. */
+  readonly boostsLeft = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(random: () => number) {
@@ -55,6 +64,19 @@ export class SimState {
     if (c.durations) Object.assign(this.timing.durations, structuredClone(c.durations));
     if (c.validCookies !== undefined) this.validCookies = c.validCookies === null ? null : new Set(c.validCookies);
     if (c.media !== undefined) this.media = c.media;
+    if (c.boosts !== undefined) {
+      this.boosts = c.boosts;
+      this.boostsLeft.clear();
+    }
+    if (c.boostForm !== undefined) this.boostForm = c.boostForm;
+    if (c.sessionForm !== undefined) this.sessionForm = c.sessionForm;
+  }
+
+  /** The boosts left on a cookie; null when boosts are unlimited. */
+  boostsOf(u: string): number | null {
+    if (this.boosts === null) return null;
+    if (!this.boostsLeft.has(u)) this.boostsLeft.set(u, this.boosts);
+    return this.boostsLeft.get(u)!;
   }
 
   reset(): void {
@@ -62,6 +84,7 @@ export class SimState {
     this.mediaRequests.length = 0;
     this.jobs.clear();
     this.override = null;
+    this.boostsLeft.clear();
   }
 
   isValidCookie(u: string | undefined): boolean {
@@ -92,11 +115,18 @@ export function invalidConfiguration(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected an object';
   const c = value as Record<string, unknown>;
   for (const key of Object.keys(c)) {
-    if (!['timeScale', 'durations', 'validCookies', 'media'].includes(key)) return `unknown field ${key}`;
+    if (!['timeScale', 'durations', 'validCookies', 'media', 'boosts', 'boostForm', 'sessionForm'].includes(key))
+      return `unknown field ${key}`;
   }
   if (c.media !== undefined && !['serve', 'error', 'missing', 'stall'].includes(c.media as string)) {
     return 'media must be serve, error, missing or stall';
   }
+  if (c.boosts !== undefined && c.boosts !== null && !(Number.isInteger(c.boosts) && (c.boosts as number) >= 0))
+    return 'boosts must be an integer >= 0 or null';
+  if (c.boostForm !== undefined && !(BOOST_FORMS as readonly unknown[]).includes(c.boostForm))
+    return `boostForm must be one of ${BOOST_FORMS.join(', ')}`;
+  if (c.sessionForm !== undefined && !(SESSION_FORMS as readonly unknown[]).includes(c.sessionForm))
+    return `sessionForm must be one of ${SESSION_FORMS.join(', ')}`;
   if (
     c.timeScale !== undefined &&
     !(typeof c.timeScale === 'number' && Number.isFinite(c.timeScale) && c.timeScale >= 0)

@@ -44,5 +44,6 @@ export function bingGenerations(client: BingClient): Generations {
     cookieSet: () => client.cookieSet(),
     session: () => client.session(),
     videoAccounts: () => client.fastCreationsLeft(),
+    boosts: () => client.boosts(),
   };
 }

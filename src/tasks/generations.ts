@@ -43,6 +43,12 @@ export interface VideoOutcome {
   durationSeconds: number | null;
 }
 
+export interface AccountBoosts {
+  account: string;
+  known: boolean;
+  remaining: number | null;
+}
+
 export interface Generations {
   submitImage(input: ImageInput, watch: GenerationWatch): Promise<Submitted>;
   waitForImage(input: ImageInput, submitted: Resume, watch: GenerationWatch): Promise<ImageOutcome>;
@@ -52,4 +58,6 @@ export interface Generations {
   session(): SessionState;
   /** Per account (by fingerprint): the free fast video creations left, null where Bing has not said. */
   videoAccounts(): Array<{ account: string; fastCreationsLeft: number | null }>;
+  /** Per account (by fingerprint): whether the boosts left are known, and how many. */
+  boosts(): AccountBoosts[];
 }

@@ -23,10 +23,16 @@ export type { ImageInput, VideoInput };
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
 export function parsePrompt(value: unknown, maxLength: number): string {
   if (value === undefined || value === null)
     throw invalid('query', 'Missing required parameter: query (the prompt, a string).');
   if (typeof value !== 'string') throw invalid('query', 'Invalid parameter: query must be a string.');
+  // A lone UTF-16 surrogate (JSON's "\ud800", for instance) is no text at all: nothing invalid reaches Bing.
+  if (LONE_SURROGATE.test(value)) {
+    throw invalid('query', 'Invalid parameter: query must be valid Unicode text; it holds a lone surrogate.');
+  }
   const prompt = value
     .replace(/[\t\r\n]+/g, ' ')
     .replace(CONTROL, '')

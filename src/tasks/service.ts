@@ -9,7 +9,15 @@ import type { Release } from '../limits/slots.js';
 import { Admission, clientOf, type ServiceLimits } from './admission.js';
 import { ServiceError, invalid, notFound } from './errors.js';
 import { watchTask, type TaskEvents } from './events.js';
-import type { GenerationEvent, GenerationWatch, Generations, Resume, SessionState, Submitted } from './generations.js';
+import type {
+  AccountBoosts,
+  GenerationEvent,
+  GenerationWatch,
+  Generations,
+  Resume,
+  SessionState,
+  Submitted,
+} from './generations.js';
 import { parseImageInput, parseVideoInput } from './input.js';
 import type { MediaLinks } from './media.js';
 import type { GenerationQueue } from './queue.js';
@@ -53,6 +61,8 @@ export interface Health {
   activeTasks: number;
   /** Free fast video creations left, per account (by fingerprint); null where Bing has not said. */
   fastCreations: Array<{ account: string; fastCreationsLeft: number | null }>;
+  /** Boosts (fast image creations) left, per account; unknown until a session page showed them. */
+  boosts: AccountBoosts[];
 }
 
 export class TaskService {
@@ -140,6 +150,7 @@ export class TaskService {
       session: this.#generations.session(),
       activeTasks: await this.#record.active(),
       fastCreations: this.#generations.videoAccounts(),
+      boosts: this.#generations.boosts(),
     };
   }
 

@@ -56,15 +56,17 @@ describe('each model and aspect', () => {
     const submit = sim.submits()[0]!;
     const ig = submit.query.IG;
     expect(ig).toMatch(/^[0-9A-F]{32}$/);
+    const srchhpgusr = new RegExp(`^_U=${COOKIE}; SRCHHPGUSR=SRCHLANG=en&HV=\\d+&HVE=[\\w-]+&IG=${ig}$`);
+    expect(submit.headers.cookie).toMatch(srchhpgusr);
     expect(submit.headers).toMatchObject({
-      cookie: `_U=${COOKIE}`,
       'content-type': 'application/x-www-form-urlencoded',
       origin: sim.url,
       referer: `${sim.url}/images/create`,
       'accept-language': 'en-US,en;q=0.9',
     });
     expect(submit.headers['user-agent']).toMatch(/Chrome\/\d+/);
-    for (const request of rest) expect(request.headers.cookie).toBe(`_U=${COOKIE}`);
+    expect(session!.headers.cookie).toBe(`_U=${COOKIE}`);
+    for (const request of rest) expect(request.headers.cookie).toMatch(srchhpgusr);
     for (const poll of sim.polls(result.requestId)) expect(poll.query).toMatchObject({ IG: ig, IID: 'images.as' });
     expect(client.session()).toBe('active');
   });

@@ -25,7 +25,8 @@ export class Clients {
   make(overrides: ClientOverrides = {}): BingClient {
     const client = BingClient.withDefaults({
       origin: this.#sim().url,
-      cookies: [COOKIE],
+      // Accounts given as credentials take the place of the default cookie.
+      cookies: overrides.accounts ? [] : [COOKIE],
       schedule: new LearnedSchedule({ timeScale: TIME_SCALE }),
       retryBaseMs: 10,
       retryMaxMs: 50,

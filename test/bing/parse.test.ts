@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BingError, type BingErrorCode } from '../../src/bing/errors.js';
-import { classifyRejection, classifySubmitPage, parseImagePoll, parseSessionPage } from '../../src/bing/parse.js';
+import { classifyRejection, classifySubmitPage, parseImagePoll } from '../../src/bing/parse.js';
+import { parseSessionPage } from '../../src/bing/session.js';
 
 const BING = 'https://www.bing.com';
 const PLACEHOLDERS = [
@@ -92,13 +93,22 @@ describe('session page', () => {
     const html = page(
       '<script>var _G={IG:"0123ABCDEF4567890ABCDEF012345678",Salt:"xyz"};</script><span id="id_a" style="display:none">A</span>',
     );
-    expect(parseSessionPage(html)).toEqual({ signedIn: true, ig: '0123ABCDEF4567890ABCDEF012345678' });
+    expect(parseSessionPage(html)).toEqual({
+      signedIn: true,
+      ig: '0123ABCDEF4567890ABCDEF012345678',
+      iid: null,
+      salt: 'xyz',
+      boosts: null,
+    });
   });
 
   it('is signed out without the marker, and has no IG when the page carries none', () => {
     expect(parseSessionPage(page('<a id="id_s" href="/fd/auth/signin">Sign in</a>'))).toEqual({
       signedIn: false,
       ig: null,
+      iid: null,
+      salt: null,
+      boosts: null,
     });
     expect(parseSessionPage(page('<span id="id_a">visible</span>')).signedIn).toBe(false);
   });
@@ -127,8 +137,11 @@ describe('image poll: still running', () => {
   });
 
   it('a JSON "Pending" is pending', () => {
-    expect(parseImagePoll('{"errorMessage":"Pending"}', BING)).toEqual({ state: 'pending' });
-    expect(parseImagePoll('{"errorMessage":" still PENDING "}', BING)).toEqual({ state: 'pending' });
+    expect(parseImagePoll('{"errorMessage":"Pending"}', BING)).toEqual({ state: 'pending', hint: 'pending-json' });
+    expect(parseImagePoll('{"errorMessage":" still PENDING "}', BING)).toEqual({
+      state: 'pending',
+      hint: 'pending-json',
+    });
   });
 });
 
@@ -292,5 +305,70 @@ describe('image poll: revised prompt', () => {
     expect(other.state === 'done' && other.revisedPrompt).toBeNull();
     const none = parseImagePoll(resultPage(images), BING);
     expect(none.state === 'done' && none.revisedPrompt).toBeNull();
+  });
+});
+
+describe('image poll: what the newer wrappers know', () => {
+  it('a styled page (text/css) is the finished page: without a result image it fails at once, not retryable', () => {
+    for (const head of [
+      '<style type="text/css">.a{}</style>',
+      '<link rel="stylesheet" type="text/css" href="/x.css">',
+    ]) {
+      const error = thrown(() =>
+        parseImagePoll(page(`${head}<div class="gir_mmimg"><img src="/rp/logo.png"/></div>`), BING),
+      );
+      expect(error.code).toBe('UPSTREAM');
+      expect(error.retryable).toBe(false);
+      expect(error.message).toMatch(/finished .* no image/);
+    }
+    expect(thrown(() => parseImagePoll(page('<style type="text/css"></style><div>nothing</div>'), BING)).code).toBe(
+      'UPSTREAM',
+    );
+  });
+
+  it('a styled page holding only placeholders, or an unsafe marker, is PROMPT_REJECTED', () => {
+    expect(thrown(() => parseImagePoll(resultPage(PLACEHOLDERS), BING)).code).toBe('PROMPT_REJECTED');
+    const unsafe = page('<style type="text/css"></style><div>Unsafe image content detected</div>');
+    expect(thrown(() => parseImagePoll(unsafe, BING)).code).toBe('PROMPT_REJECTED');
+  });
+
+  it('GenerativeImagesStatusPage is pending, without a hint', () => {
+    expect(parseImagePoll(page('<div data-c="GenerativeImagesStatusPage"></div>'), BING)).toEqual({ state: 'pending' });
+  });
+
+  it('the full Pending JSON is pending with its hint', () => {
+    const body = '{"errorMessage":"Pending","showContent":"","enableDebug":false}';
+    expect(parseImagePoll(body, BING)).toEqual({ state: 'pending', hint: 'pending-json' });
+  });
+
+  it('a page of unknown markup is pending, marked unrecognised; the known loader page is plain pending', () => {
+    expect(parseImagePoll(page('<div class="something-new"></div>'), BING)).toEqual({
+      state: 'pending',
+      hint: 'unrecognised',
+    });
+    expect(parseImagePoll(page('<div id="giloader" class="gil_cont"></div>'), BING)).toEqual({ state: 'pending' });
+  });
+
+  it('gil_err_msg gives its reason; gil_err_img blocked_bd is blocked; gil_err_tc gives its reason', () => {
+    const msg = thrown(() => parseImagePoll(page('<div id="gil_err_msg">Too <b>busy</b> &amp; tired</div>'), BING));
+    expect(msg.code).toBe('UPSTREAM');
+    expect(msg.message).toContain('Too busy & tired');
+    expect(thrown(() => parseImagePoll(page('<div class="gil_err_img blocked_bd"></div>'), BING)).code).toBe(
+      'PROMPT_REJECTED',
+    );
+    const tc = thrown(() => parseImagePoll(page('<div class="gil_err_tc">Content policy violation</div>'), BING));
+    expect(tc.code).toBe('PROMPT_REJECTED');
+    // An empty error box (a template) says nothing.
+    expect(parseImagePoll(page('<div id="gil_err_msg"></div><div id="giloader"></div>'), BING)).toEqual({
+      state: 'pending',
+    });
+  });
+
+  it('"we\'ve run into an issue" on a submit names the incomplete session', () => {
+    const error = classifySubmitPage(
+      page("<h2>We're sorry \u2014 we\u2019ve run into an issue.</h2><p>The page is currently unavailable.</p>"),
+    );
+    expect(error.code).toBe('UPSTREAM');
+    expect(error.message).toMatch(/incomplete session.*full cookie set/);
   });
 });

@@ -5,10 +5,24 @@ import type { BingClient, GenerationEvent } from '../../src/bing/client.js';
 import { BingError } from '../../src/bing/errors.js';
 import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { closedPort, startProxy } from '../support/proxy.js';
 import { Clients, TIME_SCALE, type ClientOverrides } from './harness.js';
 
 const SECRET = 'sekrit-Q7wZ3kLp9VbX2mRt';
 const EXPIRED_SECRET = 'expired-sekrit-H4nD8sYc6JqF';
+/** A browser's whole cookie set, every value of it secret. */
+const SET_VALUES = {
+  MUID: 'muid-sekrit-2F4A6C8E0B1D',
+  KievRPSSecAuth: 'kiev-sekrit-FABSBBRaTOJILtFs',
+  _EDGE_S: 'edge-sekrit-SID=0F1E2D3C',
+  _U: 'u-in-set-sekrit-Zq81LmN3',
+  _SS: 'ss-sekrit-SID=77AA88BB',
+};
+const FULL_SET = Object.entries(SET_VALUES)
+  .map(([name, value]) => `${name}=${value}`)
+  .join('; ');
+const PROXY_PASSWORD = 'proxy-sekrit-Pw9Xv2';
+const fullSet = (extra: ClientOverrides = {}): ClientOverrides => ({ cookies: [], accounts: [FULL_SET], ...extra });
 
 let sim: Simulator;
 const clients = new Clients(() => sim);
@@ -91,6 +105,36 @@ const RUNS: Run[] = [
   video('waves [sim:video-rejected] [sim:ms=0]'),
   video('waves [sim:video-thumb] [sim:ms=0]', { videoDeadlineMs: 700 }),
   video('waves', { cookies: [EXPIRED_SECRET] }),
+  image('a heron [sim:needs=full-set] [sim:ms=0]', fullSet()),
+  image('a heron [sim:blocked]', fullSet()),
+  image('a heron [sim:pending-json] [sim:never]', fullSet({ pendingLimitMs: { DALLE: 200, GPT4O: 200, MAI1: 200 } })),
+  image('a heron [sim:needs=full-set]'),
+  video('herons [sim:ms=0]', fullSet()),
+  {
+    name: 'through a proxy that refuses',
+    run: async (_client, onEvent) => {
+      const proxy = await startProxy({ refuse: 407 });
+      try {
+        const own = clients.make({
+          cookies: [],
+          accounts: [{ cookie: FULL_SET, proxy: `http://user:${PROXY_PASSWORD}@127.0.0.1:${proxy.port}` }],
+        });
+        return await own.createImage({ prompt: 'a heron', model: 'DALLE', aspect: 'SQUARE' }, { onEvent });
+      } finally {
+        await proxy.close();
+      }
+    },
+  },
+  {
+    name: 'through a proxy that is not there',
+    run: async (_client, onEvent) => {
+      const own = clients.make({
+        cookies: [],
+        accounts: [{ cookie: FULL_SET, proxy: `http://user:${PROXY_PASSWORD}@127.0.0.1:${await closedPort()}` }],
+      });
+      return own.createImage({ prompt: 'a heron', model: 'DALLE', aspect: 'SQUARE' }, { onEvent });
+    },
+  },
 ];
 
 describe('the cookie never leaks', () => {
@@ -135,15 +179,24 @@ describe('the cookie never leaks', () => {
     ]) {
       expect(codes, code).toContain(code);
     }
-    expect(errors.length).toBeGreaterThanOrEqual(RUNS.length - 3);
+    expect(errors.length).toBeGreaterThanOrEqual(RUNS.length - 5);
     expect(events.some((e) => e.type === 'retry')).toBe(true);
     const cookies = sim.requests.map((r) => r.headers.cookie);
     expect(cookies).toContain(`_U=${SECRET}`);
     expect(cookies).toContain(`_U=${EXPIRED_SECRET}`);
+    // The full set reached the simulator whole.
+    expect(cookies.some((cookie) => cookie?.startsWith(FULL_SET))).toBe(true);
     await new Promise<void>((resolve) => sink.end(resolve));
     expect(lines.length).toBeGreaterThanOrEqual(errors.length + events.length);
 
-    for (const secret of [SECRET, EXPIRED_SECRET, SECRET.slice(7), EXPIRED_SECRET.slice(15)]) {
+    for (const secret of [
+      SECRET,
+      EXPIRED_SECRET,
+      SECRET.slice(7),
+      EXPIRED_SECRET.slice(15),
+      ...Object.values(SET_VALUES),
+      PROXY_PASSWORD,
+    ]) {
       for (const error of errors) {
         const e = error as Error;
         expect(e.message).not.toContain(secret);

@@ -194,11 +194,19 @@ describe('the live answers match the schemas', () => {
         activeTasks: 1,
         upstream: 'bing',
         videoAccounts: [],
+        boosts: [],
         extra: 1,
       }),
     ).toEqual(['$: must NOT have additional properties (extra)']);
     expect(
-      problems(health, { status: 'ok', cookie: 'maybe', session: 'active', activeTasks: 1.5, videoAccounts: [] }),
+      problems(health, {
+        status: 'ok',
+        cookie: 'maybe',
+        session: 'active',
+        activeTasks: 1.5,
+        videoAccounts: [],
+        boosts: [],
+      }),
     ).toHaveLength(3);
     expect(
       problems(pointer('paths', '/task/{taskId}', 'get', 'responses', '200', 'content', 'application/json', 'schema'), {

@@ -45,6 +45,7 @@ describe('GET /health', () => {
     const data = expectSuccess(await rest(stack.url, '/health'));
     expect(Object.keys(data).sort()).toEqual([
       'activeTasks',
+      'boosts',
       'cookie',
       'session',
       'status',
@@ -52,6 +53,7 @@ describe('GET /health', () => {
       'videoAccounts',
     ]);
     expect(data.videoAccounts).toEqual([{ account: expect.stringMatching(/^[0-9a-f]{12}$/), fastCreationsLeft: null }]);
+    expect(data.boosts).toEqual([{ account: data.videoAccounts[0].account, known: false, remaining: null }]);
     expect(data.status).toBe('ok');
     expect(data.cookie).toBe('set');
     expect(['active', 'inactive', 'expired']).toContain(data.session);

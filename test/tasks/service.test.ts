@@ -208,6 +208,7 @@ describe('health', () => {
       session: 'active',
       activeTasks: 0,
       fastCreations: [{ account: 'fake-account', fastCreationsLeft: null }],
+      boosts: [{ account: 'fake-account', known: false, remaining: null }],
     });
     const created = service.createVideo({ query: 'waves' }, ANYONE);
     generations.accept(await generations.next<Submitted>('submitVideo'));

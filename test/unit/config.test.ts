@@ -15,7 +15,7 @@ describe('configFrom', () => {
     });
     expect(config.tasks.ttlMs).toBe(12 * 3_600_000);
     expect(config.bing.imageDeadlineMs).toBe(90_000);
-    expect(config.bing.cookies).toEqual(['a', 'b']);
+    expect(config.bing.accounts).toEqual([{ cookie: '_U=a' }, { cookie: '_U=b' }]);
     expect(config.graphql.csrfPrevention).toBe(false);
     expect(config.host).toBe('0.0.0.0');
     expect(defaults().host).toBe('127.0.0.1');
@@ -34,6 +34,39 @@ describe('configFrom', () => {
     expect(() => configFrom({ CORS_ORIGIN: 'https://a.example/path' })).toThrow(
       /CORS_ORIGIN: must be \* or a comma-separated list/,
     );
+  });
+
+  it('reads full cookie sets (by line or |), beside _U values, and the proxy variables in either case', () => {
+    const config = configFrom({
+      BING_COOKIE_U: 'solo',
+      BING_COOKIES: 'MUID=1; _U=one; _SS=x\r\n\nCookie: _U=two; SRCHUID=V=2|  KievRPSSecAuth=k; _U=three  ',
+      https_proxy: 'http://user:pw@proxy.example:3128',
+      HTTP_PROXY: 'http://plain.example:8080',
+      no_proxy: 'localhost,.internal',
+      BING_SESSION_TTL: '10m',
+    });
+    expect(config.bing.accounts).toEqual([
+      { cookie: '_U=solo' },
+      { cookie: 'MUID=1; _U=one; _SS=x' },
+      { cookie: '_U=two; SRCHUID=V=2' },
+      { cookie: 'KievRPSSecAuth=k; _U=three' },
+    ]);
+    expect(config.bing.proxy).toEqual({
+      httpsProxy: 'http://user:pw@proxy.example:3128',
+      httpProxy: 'http://plain.example:8080',
+      noProxy: 'localhost,.internal',
+    });
+    expect(config.bing.sessionTtlMs).toBe(600_000);
+    expect(defaults().bing.proxy).toEqual({ httpsProxy: undefined, httpProxy: undefined, noProxy: undefined });
+  });
+
+  it('refuses a cookie set without _U and a proxy that is not an http(s) URL, without quoting the set', () => {
+    const attempt = () =>
+      configFrom({ BING_COOKIES: '_U=fine|MUID=secret-muid; _SS=y', HTTPS_PROXY: 'socks5://127.0.0.1:1080' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/BING_COOKIES: cookie set 2 holds no _U cookie/);
+    expect(attempt).toThrow(/HTTPS_PROXY: must be an http:\/\/ or https:\/\/ proxy URL/);
+    expect(attempt).not.toThrow(/secret-muid/);
   });
 
   it('reports every problem at once, by variable', () => {

@@ -53,6 +53,10 @@ export class FakeGenerations implements Generations {
     return [{ account: 'fake-account', fastCreationsLeft: null }];
   }
 
+  boosts(): Array<{ account: string; known: boolean; remaining: number | null }> {
+    return [{ account: 'fake-account', known: false, remaining: null }];
+  }
+
   session(): SessionState {
     return 'active';
   }
