@@ -149,6 +149,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const invalid = invalidConfiguration({
     timeScale: options.timeScale,
     durations: options.durations,
+    profile: options.profile,
     validCookies: options.validCookies,
   });
   if (invalid) throw new TypeError(`Invalid simulator options: ${invalid}`);
