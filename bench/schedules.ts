@@ -11,13 +11,21 @@ import type { GenerationKind } from '../src/bing/protocol.js';
 import { DEFAULT_EXPECTED, FixedSchedule, LearnedSchedule, type PollScheduler } from '../src/bing/schedule.js';
 import { DURATION_PROFILES, drawProfiled, factorAt, type ProfileName } from '../src/simulator/durations.js';
 import { DEFAULT_DURATIONS } from '../src/simulator/jobs.js';
-import { measure, type BenchOptions, type Benchmark, type Goal, type Measurement, type RunResult } from './benchmark.js';
+import {
+  measure,
+  type BenchOptions,
+  type Benchmark,
+  type Goal,
+  type Measurement,
+  type RunResult,
+} from './benchmark.js';
 import { mean, percentile } from './stats.js';
 
 const KINDS = ['DALLE', 'GPT4O', 'MAI1', 'VIDEO'] as const satisfies readonly GenerationKind[];
 const CASES = ['matched', 'faster', 'slower', 'speeds-up', 'slows-down'] as const satisfies readonly ProfileName[];
 const TABLE = 'Detection delay (s after the result was ready) and polls per generation, once 10 results were seen';
-const COLD_TABLE = 'Generations submitted before the schedule saw 10 results of their kind (cold start): delay and polls';
+const COLD_TABLE =
+  'Generations submitted before the schedule saw 10 results of their kind (cold start): delay and polls';
 
 const SCHEDULES = {
   learned: 'learned',
@@ -172,17 +180,35 @@ async function run(options: BenchOptions, index: number): Promise<RunResult> {
   const problems: string[] = [];
   for (const profile of CASES) {
     for (const kind of KINDS) {
-      const gens = generations(profile, kind, perKind, seeded(1_000 + index * 7919 + kind.length * 31 + profile.length));
+      const gens = generations(
+        profile,
+        kind,
+        perKind,
+        seeded(1_000 + index * 7919 + kind.length * 31 + profile.length),
+      );
       // Warm: submitted after the learned schedule had seen WARM results of the kind; the same split for every schedule.
       let warmFrom = Number.POSITIVE_INFINITY;
       for (const name of ['learned', ...Object.keys(SCHEDULES).filter((n) => n !== 'learned')] as ScheduleName[]) {
         const seen = simulate(kind, gens, scheduleFor(name, new LearnedSchedule()));
         if (name === 'learned') warmFrom = [...seen.map((s) => s.seenAt)].sort((a, b) => a - b)[WARM - 1] ?? warmFrom;
-        if (seen.some((s) => s.delayMs < 0)) problems.push(`${profile} ${kind} ${name}: a result was seen before it was ready`);
+        if (seen.some((s) => s.delayMs < 0))
+          problems.push(`${profile} ${kind} ${name}: a result was seen before it was ready`);
         const label = row(profile, kind, name);
-        measurements.push(...figures(TABLE, label, seen.filter((s) => s.submittedAt > warmFrom)));
+        measurements.push(
+          ...figures(
+            TABLE,
+            label,
+            seen.filter((s) => s.submittedAt > warmFrom),
+          ),
+        );
         if (name === 'learned' || name === 'peer') {
-          measurements.push(...figures(COLD_TABLE, label, seen.filter((s) => s.submittedAt <= warmFrom)));
+          measurements.push(
+            ...figures(
+              COLD_TABLE,
+              label,
+              seen.filter((s) => s.submittedAt <= warmFrom),
+            ),
+          );
         }
       }
     }

@@ -13,6 +13,7 @@ import { LearnedSchedule, type PollScheduler } from './bing/schedule.js';
 import { Cluster } from './cluster/index.js';
 import { redisSecrets } from './cluster/redis.js';
 import type { Config } from './config.js';
+import { keepLearnedTiming } from './learned-timing.js';
 import { createLogger, type Logger } from './log.js';
 import { createRestHandler } from './rest/index.js';
 import { fetchImage } from './http/fetch-image.js';
@@ -20,6 +21,7 @@ import { refuseExpectation, refuseMalformed } from './http/malformed.js';
 import { bingGenerations } from './tasks/bing-generations.js';
 import { LocalTaskEvents, type TaskEvents } from './tasks/events.js';
 import { MemoryTaskStore } from './tasks/memory-store.js';
+import { isScheduleStore } from './tasks/schedule-store.js';
 import { TaskService } from './tasks/service.js';
 import { SqliteTaskStore } from './tasks/sqlite-store.js';
 import type { TaskStore } from './tasks/store.js';
@@ -71,10 +73,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const cluster = config.cluster && new Cluster({ ...config.cluster, limits, log });
   const store = options.store ?? cluster?.store ?? openStore(config);
   const events = options.events ?? cluster?.events ?? new LocalTaskEvents();
-  const client = new BingClient({
-    ...config.bing,
-    schedule: options.schedule ?? new LearnedSchedule(config.schedule),
-  });
+  const schedule = options.schedule ?? new LearnedSchedule(config.schedule);
+  const client = new BingClient({ ...config.bing, schedule });
+  // What the schedule learned is kept beside the tasks (shared through Redis in cluster mode).
+  const timing =
+    schedule instanceof LearnedSchedule && isScheduleStore(store)
+      ? keepLearnedTiming(schedule, store, log, config.tasks.scheduleSaveDelayMs)
+      : undefined;
   const service = new TaskService(
     bingGenerations(client),
     store,
@@ -132,6 +137,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
     async start() {
       await cluster?.connect();
+      await timing?.load();
       await service.start();
       warnWhenExposed(config, auth.required, log);
       await new Promise<void>((resolve, reject) => {
@@ -166,6 +172,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         await Promise.all([socketsClosed, closed]);
         clearInterval(idle);
         clearTimeout(force);
+        await timing?.flush();
         await store.close();
         await events.close();
         await cluster?.close();

@@ -45,6 +45,13 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE tasks ADD COLUMN width INTEGER;
    ALTER TABLE tasks ADD COLUMN height INTEGER;
    ALTER TABLE tasks ADD COLUMN duration_seconds REAL;`,
+
+  // 4: what the poll schedule learned (one JSON document per name), so that a restart keeps it.
+  `CREATE TABLE schedule (
+     name       TEXT PRIMARY KEY,
+     data       TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

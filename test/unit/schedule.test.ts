@@ -154,7 +154,12 @@ describe('LearnedSchedule snapshot', () => {
     b.restore(data);
     expect(b.plan('DALLE')).toEqual(a.plan('DALLE'));
     const c = new LearnedSchedule();
-    for (const bad of [null, 'x', { version: 2, kinds: {} }, { version: 1, kinds: { DALLE: [[5, 1], 'x', [Number.NaN, 1]] } }]) {
+    for (const bad of [
+      null,
+      'x',
+      { version: 2, kinds: {} },
+      { version: 1, kinds: { DALLE: [[5, 1], 'x', [Number.NaN, 1]] } },
+    ]) {
       c.restore(bad);
     }
     expect(c.plan('DALLE')).toEqual(new LearnedSchedule().plan('DALLE'));
