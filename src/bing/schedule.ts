@@ -97,6 +97,9 @@ const PROBE_REACH = 2;
 const PROBE_RECENT = 2;
 /** The end of the likely window lies this far past the longest run seen. */
 const END_MARGIN = 2;
+/** Located runs needed before the front is extrapolated, and how far back (a share of it) it may go at most. */
+const MIN_LOCATED = 2;
+const MAX_STEP_BACK = 0.5;
 const KINDS: readonly GenerationKind[] = Object.keys(DEFAULT_EXPECTED) as GenerationKind[];
 
 export class LearnedSchedule implements PollScheduler {
@@ -143,13 +146,15 @@ export class LearnedSchedule implements PollScheduler {
       .sort((a, b) => a - b);
     let firstPollMs = Math.min(...runs.map((run) => run.hi));
     const front = located[0];
-    if (front !== undefined && located.length >= 2) {
+    if (front !== undefined && located.length >= MIN_LOCATED) {
       const quarter = located[Math.max(1, Math.ceil(located.length / 4) - 1)] ?? front;
       const span = Math.max(intervalMs, quarter - front);
       const within = located.filter((hi) => hi > front && hi <= front + span).length;
       const spacing = span / Math.max(1, within);
       const hits = runs.filter((run) => !narrow(run) && run.hi <= front).length;
-      firstPollMs = Math.max(0, Math.min(firstPollMs, front - (hits + 1) * spacing));
+      // Bounded: a few runs give a rough spacing, and one wrong step must not send every poll to the start.
+      const step = Math.min((hits + 1) * spacing, front * MAX_STEP_BACK);
+      firstPollMs = Math.max(0, Math.min(firstPollMs, front - step));
     }
     const longest = Math.max(...runs.map((run) => run.hi));
     const endMs = Math.max(range.maxMs, longest * END_MARGIN, firstPollMs + intervalMs);
