@@ -99,9 +99,9 @@ export const ENV = z.object({
   POLL_RETRIES: int(0, 20).default(4),
   POLL_RETRY_BASE: duration('ms').default('500ms'),
   POLL_RETRY_MAX: duration('ms').default('8s'),
-  POLL_INTERVAL: duration('ms').default('1s'),
+  POLL_INTERVAL: duration('ms').default('900ms'),
   POLL_MAX_INTERVAL: duration('ms').default('10s'),
-  POLL_LEARN_WINDOW: int(1, 10_000).default(64),
+  POLL_LEARN_WINDOW: int(1, 10_000).default(16),
   TIME_SCALE: z.coerce.number().positive().max(100).default(1),
 
   TASK_STORE: z.enum(['sqlite', 'memory']).default('sqlite'),
@@ -254,6 +254,8 @@ export function configFrom(source: Record<string, string | undefined>) {
       ttlMs: e.TASK_TTL,
       max: e.TASK_MAX,
       sweepIntervalMs: e.TASK_SWEEP_INTERVAL,
+      /** The learned poll timing is saved this long after a result changed it (one write per burst). */
+      scheduleSaveDelayMs: 1_000,
     },
     http: {
       cors: e.CORS_ORIGIN,

@@ -15,6 +15,7 @@ import { LearnedSchedule, type PollScheduler } from './bing/schedule.js';
 import { Cluster } from './cluster/index.js';
 import { redisSecrets } from './cluster/redis.js';
 import type { Config } from './config.js';
+import { keepLearnedTiming } from './learned-timing.js';
 import { createLogger, type Logger } from './log.js';
 import { createRestHandler } from './rest/index.js';
 import { fetchImage } from './http/fetch-image.js';
@@ -26,6 +27,7 @@ import { bingGenerations } from './tasks/bing-generations.js';
 import { LocalTaskEvents, type TaskEvents } from './tasks/events.js';
 import { MemoryMediaIndex } from './tasks/memory-media-index.js';
 import { MemoryTaskStore } from './tasks/memory-store.js';
+import { isScheduleStore } from './tasks/schedule-store.js';
 import { TaskService } from './tasks/service.js';
 import { SqliteTaskStore } from './tasks/sqlite-store.js';
 import type { TaskStore } from './tasks/store.js';
@@ -98,12 +100,18 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     : undefined;
   const sharedEvents = options.events ?? cluster?.events ?? new LocalTaskEvents();
   const events = mirror ? mirror.watching(sharedEvents) : sharedEvents;
+  const schedule = options.schedule ?? new LearnedSchedule(config.schedule);
   const client = new BingClient({
     ...config.bing,
     // The expected times scale with the simulator's clock (TIME_SCALE), as the schedule's priors do.
     pendingLimitMs: scaled(DEFAULT_PENDING_LIMIT_MS, config.schedule.timeScale),
-    schedule: options.schedule ?? new LearnedSchedule(config.schedule),
+    schedule,
   });
+  // What the schedule learned is kept beside the tasks (shared through Redis in cluster mode).
+  const timing =
+    schedule instanceof LearnedSchedule && isScheduleStore(store)
+      ? keepLearnedTiming(schedule, store, log, config.tasks.scheduleSaveDelayMs)
+      : undefined;
   const service = new TaskService(
     bingGenerations(client),
     store,
@@ -176,6 +184,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await mirror?.start(
         async () => (await store.page({ first: config.media.catchUpTasks, status: 'COMPLETED' })).tasks,
       );
+      await timing?.load();
       await service.start();
       warnWhenExposed(config, auth.required, log);
       await new Promise<void>((resolve, reject) => {
@@ -210,6 +219,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         await Promise.all([socketsClosed, closed]);
         clearInterval(idle);
         clearTimeout(force);
+        await timing?.flush();
         await store.close();
         await events.close();
         await cluster?.close();

@@ -46,6 +46,8 @@ export async function pollUntilDone<T>(loop: PollLoop<T>): Promise<PollOutcome<T
     );
   let polls = 0;
   let failures = 0;
+  /** When the last poll that found the generation still running was sent (0: none yet). */
+  let notBefore = 0;
   let delay = schedule.nextDelay(kind, Date.now() - submittedAt);
   try {
     for (;;) {
@@ -54,16 +56,18 @@ export async function pollUntilDone<T>(loop: PollLoop<T>): Promise<PollOutcome<T
       await sleep(Math.max(0, Math.min(delay, remaining)), undefined, { signal: watch.signal });
       if (Date.now() >= deadlineAt) throw timeout();
       polls += 1;
-      emit({ type: 'poll', attempt: polls, at: Date.now() });
+      const sentAt = Date.now();
+      emit({ type: 'poll', attempt: polls, at: sentAt });
       try {
         const state = await beforeDeadline(deadlineAt, watch.signal, timeout, loop.poll);
         failures = 0;
         if (state.state === 'done') {
           const completedAt = Date.now();
-          schedule.observe(kind, completedAt - submittedAt);
+          schedule.observe(kind, completedAt - submittedAt, notBefore);
           emit({ type: 'completed', at: completedAt });
           return { value: state.value, polls, completedAt };
         }
+        notBefore = sentAt - submittedAt;
         if (state.state === 'partial') emit({ type: 'partial', at: Date.now() });
         delay = schedule.nextDelay(kind, Date.now() - submittedAt);
       } catch (error) {

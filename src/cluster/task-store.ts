@@ -153,6 +153,21 @@ export class RedisTaskStore {
   }
 
   /** The connection belongs to the cluster, which closes it after the service stopped. */
+  /** The poll schedule's learned timing, one JSON value for every instance on this prefix. */
+  async loadSchedule(): Promise<unknown> {
+    const json = await this.#run(() => this.#redis.get(`${this.#prefix}:schedule`));
+    if (json === null) return undefined;
+    try {
+      return JSON.parse(json) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async saveSchedule(data: unknown): Promise<void> {
+    await this.#run(() => this.#redis.set(`${this.#prefix}:schedule`, JSON.stringify(data)));
+  }
+
   async close(): Promise<void> {}
 }
 

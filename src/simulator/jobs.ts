@@ -1,6 +1,7 @@
 /** Simulated generation jobs: their ids, durations and where they stand at a given moment. */
 
 import { randomBytes } from 'node:crypto';
+import { DURATION_PROFILES, type DurationProfile, drawProfiled } from './durations.js';
 import type { Scenario } from './scenario.js';
 
 /** `VIDEO` is a fast-mode video, `VIDEO_STANDARD` a standard-mode one. */
@@ -43,6 +44,10 @@ export interface SimJob {
 export interface Timing {
   timeScale: number;
   durations: Record<JobKind, DurationRange>;
+  /** Multiplies the ranges, per job (see durations.ts); a prompt's `[sim:durations=NAME]` wins. */
+  profile: DurationProfile;
+  /** Jobs submitted so far per kind: where a drifting profile stands. */
+  submitted: Record<JobKind, number>;
   random: () => number;
 }
 
@@ -55,8 +60,10 @@ export function newJobId(kind: JobKind = 'DALLE'): string {
 export function drawDuration(kind: JobKind, scenario: Scenario, timing: Timing): number {
   if (scenario.never) return Number.POSITIVE_INFINITY;
   if (scenario.durationMs !== null) return scenario.durationMs;
-  const { minMs, maxMs } = timing.durations[kind];
-  return (minMs + (maxMs - minMs) * timing.random()) * timing.timeScale;
+  const job = timing.submitted[kind];
+  timing.submitted[kind] = job + 1;
+  const profile = scenario.durations === null ? timing.profile : DURATION_PROFILES[scenario.durations];
+  return drawProfiled(timing.durations[kind], profile, job, timing.random) * timing.timeScale;
 }
 
 export function createJob(

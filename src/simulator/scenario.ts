@@ -8,6 +8,7 @@
  * Timing
  *   [sim:ms=N]              the job's duration in ms (used as is, not multiplied by timeScale)
  *   [sim:never]             the job never completes
+ *   [sim:durations=NAME]    the kind's range times a named profile of durations.ts (faster, slower, ...)
  * Submit (POST)
  *   [sim:blocked]           200 page with "This prompt has been blocked"
  *   [sim:blocked-icon]      200 page with `girer_center block_icon`
@@ -62,6 +63,8 @@
  *   [sim:video-thumb]       the URL carries thumbnail parameters (w=, h=): a client must refuse it
  */
 
+import { isProfileName, type ProfileName } from './durations.js';
+
 export type SubmitOutcome =
   | 'success'
   | 'blocked'
@@ -103,6 +106,8 @@ export interface Scenario {
   /** Duration in ms, used as is (not scaled); null draws from the kind's range. */
   durationMs: number | null;
   never: boolean;
+  /** A named duration profile for this job; null: the simulator's. */
+  durations: ProfileName | null;
   pendingHtml: boolean;
   pendingJson: boolean;
   statusPage: boolean;
@@ -137,6 +142,7 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze({
   idInBody: 'none',
   durationMs: null,
   never: false,
+  durations: null,
   pendingHtml: false,
   pendingJson: false,
   statusPage: false,
@@ -183,6 +189,10 @@ function directive(name: string, value: string | undefined): Partial<Scenario> {
     }
     case 'never':
       return { never: true };
+    case 'durations': {
+      const name = value?.trim().toLowerCase() ?? '';
+      return isProfileName(name) ? { durations: name } : {};
+    }
     case 'noboost':
       return { noBoost: true };
     case 'nfy':

@@ -176,6 +176,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const invalid = invalidConfiguration({
     timeScale: options.timeScale,
     durations: options.durations,
+    profile: options.profile,
     validCookies: options.validCookies,
     boosts: options.boosts,
     boostForm: options.boostForm,

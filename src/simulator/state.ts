@@ -1,7 +1,8 @@
 /** Everything a running simulator remembers: requests, jobs, the scenario override, timing and auth rules. */
 
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_DURATIONS, type DurationRange, type JobKind, type SimJob, type Timing } from './jobs.js';
+import { DURATION_PROFILES, type DurationProfile, invalidProfile, type ProfileName } from './durations.js';
+import { DEFAULT_DURATIONS, JOB_KINDS, type DurationRange, type JobKind, type SimJob, type Timing } from './jobs.js';
 import { BOOST_FORMS, SESSION_FORMS, type BoostForm, type Session, type SessionForm } from './markup.js';
 import type { Scenario } from './scenario.js';
 
@@ -24,6 +25,8 @@ export interface Configuration {
   sessionForm?: SessionForm;
   timeScale?: number;
   durations?: Partial<Record<JobKind, DurationRange>>;
+  /** Multiplies the ranges per job, by name or as a profile; a drift counts jobs from this call on. */
+  profile?: ProfileName | DurationProfile;
   /** The `_U` values accepted; null restores the default rule (any non-empty value not starting with `expired` or `invalid`). */
   validCookies?: string[] | null;
   /**
@@ -56,12 +59,22 @@ export class SimState {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(random: () => number) {
-    this.timing = { timeScale: 1, durations: structuredClone(DEFAULT_DURATIONS), random };
+    this.timing = {
+      timeScale: 1,
+      durations: structuredClone(DEFAULT_DURATIONS),
+      profile: DURATION_PROFILES.matched,
+      submitted: noneSubmitted(),
+      random,
+    };
   }
 
   configure(c: Configuration): void {
     if (c.timeScale !== undefined) this.timing.timeScale = c.timeScale;
     if (c.durations) Object.assign(this.timing.durations, structuredClone(c.durations));
+    if (c.profile !== undefined) {
+      this.timing.profile = typeof c.profile === 'string' ? DURATION_PROFILES[c.profile] : structuredClone(c.profile);
+      this.timing.submitted = noneSubmitted();
+    }
     if (c.validCookies !== undefined) this.validCookies = c.validCookies === null ? null : new Set(c.validCookies);
     if (c.media !== undefined) this.media = c.media;
     if (c.boosts !== undefined) {
@@ -110,13 +123,25 @@ export class SimState {
   }
 }
 
+function noneSubmitted(): Record<JobKind, number> {
+  return Object.fromEntries(JOB_KINDS.map((kind) => [kind, 0])) as Record<JobKind, number>;
+}
+
 /** Checks a configuration received as JSON by the control API; returns an error text or null. */
 export function invalidConfiguration(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected an object';
   const c = value as Record<string, unknown>;
   for (const key of Object.keys(c)) {
-    if (!['timeScale', 'durations', 'validCookies', 'media', 'boosts', 'boostForm', 'sessionForm'].includes(key))
+    if (
+      !['timeScale', 'durations', 'profile', 'validCookies', 'media', 'boosts', 'boostForm', 'sessionForm'].includes(
+        key,
+      )
+    )
       return `unknown field ${key}`;
+  }
+  if (c.profile !== undefined) {
+    const invalid = invalidProfile(c.profile);
+    if (invalid) return invalid;
   }
   if (c.media !== undefined && !['serve', 'error', 'missing', 'stall'].includes(c.media as string)) {
     return 'media must be serve, error, missing or stall';

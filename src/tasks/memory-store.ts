@@ -1,4 +1,5 @@
 import { MemoryMediaIndex } from './memory-media-index.js';
+import type { ScheduleStore } from './schedule-store.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
 import { isTerminal, type Task, type TaskStatus } from './task.js';
 
@@ -44,9 +45,11 @@ function compare(createdAt: number, id: string, other: Task): number {
  * Tasks in memory: a Map by id plus an array sorted oldest first, so pages are a binary search and
  * a walk backwards. Everything crossing the boundary is copied.
  */
-export class MemoryTaskStore implements TaskStore {
+export class MemoryTaskStore implements TaskStore, ScheduleStore {
   readonly media = new MemoryMediaIndex();
   private readonly byId = new Map<string, Task>();
+  /** The schedule's data as JSON text, so that what is loaded is a copy. */
+  private schedule: string | undefined;
   /** Ascending by (createdAt, id); new tasks usually land at the end. */
   private sorted: Task[] = [];
 
@@ -125,6 +128,14 @@ export class MemoryTaskStore implements TaskStore {
       .filter((t) => isTerminal(t.status))
       .sort((a, b) => (a.completedAt ?? -Infinity) - (b.completedAt ?? -Infinity) || compare(a.createdAt, a.id, b));
     return this.remove(oldestFinished.slice(0, excess));
+  }
+
+  async loadSchedule(): Promise<unknown> {
+    return this.schedule === undefined ? undefined : (JSON.parse(this.schedule) as unknown);
+  }
+
+  async saveSchedule(data: unknown): Promise<void> {
+    this.schedule = JSON.stringify(data);
   }
 
   async close(): Promise<void> {}

@@ -60,6 +60,13 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER tasks_media_gone AFTER DELETE ON tasks BEGIN
      DELETE FROM media WHERE task_id = old.id;
    END;`,
+
+  // 5: what the poll schedule learned (one JSON document per name), so that a restart keeps it.
+  `CREATE TABLE schedule (
+     name       TEXT PRIMARY KEY,
+     data       TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,7 @@ import { checkFirst, decodeCursor, encodeCursor } from './memory-store.js';
 import type { MediaIndex } from './media.js';
 import { migrate } from './migrations.js';
 import { SqliteMediaIndex } from './sqlite-media-index.js';
+import type { ScheduleStore } from './schedule-store.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
 import type { ErrorCode, ImageAspect, ImageModel, Task, TaskStatus, VideoAspect, VideoMode } from './task.js';
 
@@ -107,7 +108,7 @@ const FINISHED = `status IN ('COMPLETED', 'FAILED')`;
  * Tasks in a SQLite file (better-sqlite3, synchronous). Every write is its own transaction and has
  * committed by the time the method returns.
  */
-export class SqliteTaskStore implements TaskStore {
+export class SqliteTaskStore implements TaskStore, ScheduleStore {
   readonly media: MediaIndex;
   private readonly insertStmt: Statement<[TaskRow]>;
   private readonly updateStmt: Statement<[TaskRow]>;
@@ -121,6 +122,8 @@ export class SqliteTaskStore implements TaskStore {
    */
   private readonly shaped = new Map<string, Statement>();
   private readonly enforceCapTx: (max: number) => number;
+  private readonly loadScheduleStmt: Statement<[], string>;
+  private readonly saveScheduleStmt: Statement<[string, number]>;
 
   private constructor(private readonly db: Database.Database) {
     this.media = new SqliteMediaIndex(db);
@@ -144,6 +147,26 @@ export class SqliteTaskStore implements TaskStore {
       return excess > 0 ? this.capStmt.run(excess).changes : 0;
     });
     this.enforceCapTx = (max) => capTx.immediate(max);
+    this.loadScheduleStmt = db.prepare<[], string>(`SELECT data FROM schedule WHERE name = 'poll'`).pluck();
+    this.saveScheduleStmt = db.prepare(
+      `INSERT INTO schedule (name, data, updated_at) VALUES ('poll', ?, ?)
+       ON CONFLICT (name) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+    );
+  }
+
+  async loadSchedule(): Promise<unknown> {
+    const data = this.loadScheduleStmt.get();
+    if (data === undefined) return undefined;
+    try {
+      return JSON.parse(data) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async saveSchedule(data: unknown): Promise<void> {
+    if (!this.db.open) return;
+    this.saveScheduleStmt.run(JSON.stringify(data), Date.now());
   }
 
   /** Opens (creating it and its directory if needed) and migrates the database; `:memory:` works. */

@@ -377,9 +377,9 @@ describe('timing per mode', () => {
     const inner = quickStandard();
     const schedule: PollScheduler = {
       nextDelay: (kind, elapsed) => inner.nextDelay(kind, elapsed),
-      observe: (kind, duration) => {
+      observe: (kind, duration, notBefore) => {
         seen.push([kind, duration]);
-        inner.observe(kind, duration);
+        inner.observe(kind, duration, notBefore);
       },
     };
     const client = clients.make({ schedule });

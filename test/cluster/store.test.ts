@@ -202,3 +202,14 @@ it('rejects with UNAVAILABLE once its deadline passes while Redis is away', asyn
     away.disconnect();
   }
 });
+
+describe('learned poll timing', () => {
+  it('is one value per prefix, shared by every store on it', async () => {
+    expect(await store.loadSchedule()).toBeUndefined();
+    const data = { version: 1, kinds: { GPT4O: [[20_000, 20_900]] } };
+    await store.saveSchedule(data);
+    const other = new RedisTaskStore(redis, `t${prefixes}`);
+    expect(await other.loadSchedule()).toEqual(data);
+    expect(await new RedisTaskStore(redis, `t${prefixes}-other`).loadSchedule()).toBeUndefined();
+  });
+});
