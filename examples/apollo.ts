@@ -1,6 +1,6 @@
 /**
  * Apollo Client with the typed documents: every result and variable below is checked against schema.graphql.
- * Run: npx tsx examples/apollo.ts http://localhost:4000
+ * Run: npx tsx examples/apollo.ts http://127.0.0.1:7860
  */
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
 import { CreateImageDocument, OptionsDocument } from './generated.js';
@@ -27,5 +27,5 @@ export async function apolloExample(server: string, apiKey?: string): Promise<st
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(await apolloExample(process.argv[2] ?? 'http://localhost:4000', process.env.API_KEY));
+  console.log(await apolloExample(process.argv[2] ?? 'http://127.0.0.1:7860', process.env.API_KEY));
 }

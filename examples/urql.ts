@@ -1,6 +1,6 @@
 /**
  * urql with the typed documents, a video followed live over graphql-ws.
- * Run: npx tsx examples/urql.ts http://localhost:4000
+ * Run: npx tsx examples/urql.ts http://127.0.0.1:7860
  */
 import { Client, fetchExchange, subscriptionExchange } from '@urql/core';
 import { createClient as createWsClient } from 'graphql-ws';
@@ -48,5 +48,5 @@ export async function urqlExample(server: string, prompt = 'waves at dawn'): Pro
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(await urqlExample(process.argv[2] ?? 'http://localhost:4000'));
+  console.log(await urqlExample(process.argv[2] ?? 'http://127.0.0.1:7860'));
 }

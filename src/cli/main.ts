@@ -6,7 +6,7 @@ import { CliFailure } from './failure.js';
 const program = new Command()
   .name('bing-create')
   .description('Generate images and videos with Bing Image Creator through a running server.')
-  .addOption(new Option('-s, --server <url>', 'the server').env('BING_CREATE_SERVER').default('http://localhost:4000'))
+  .addOption(new Option('-s, --server <url>', 'the server').env('BING_CREATE_SERVER').default('http://127.0.0.1:7860'))
   .addOption(new Option('-k, --api-key <key>', 'an API key of the server').env('BING_CREATE_API_KEY'))
   .option('--json', 'print one JSON object on stdout instead of lines', false)
   .showHelpAfterError();

@@ -163,3 +163,10 @@ describe('bing-create', () => {
     expect(run.stderr).toMatch(/^[A-Z_]+: .+/m);
   });
 });
+
+it('defaults --server to the address `npm start` listens on', async () => {
+  const { configFrom } = await import('../../src/config.js');
+  const config = configFrom({});
+  const run = await cli(['--help']);
+  expect(run.stdout).toContain(`default: "http://${config.host}:${config.port}"`);
+});
