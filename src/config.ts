@@ -34,6 +34,19 @@ const list = z.string().transform((value) =>
     .filter((item) => item.length > 0),
 );
 
+/** Full cookie strings, one per account, separated by newlines or `|` (a cookie string holds `,` and `;`). */
+const cookieSets = z.string().transform((value) =>
+  value
+    .split(/[\r\n|]+/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+const existingFile = z
+  .string()
+  .trim()
+  .refine((file) => existsSync(file), 'names a file that does not exist');
+
 /** Who may call from a browser: every origin (without credentials), or exactly these. */
 export type CorsPolicy = { anyOrigin: true } | { anyOrigin: false; origins: readonly string[] };
 
@@ -52,6 +65,18 @@ export const ENV = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   BING_COOKIE_U: list.default(''),
+  BING_COOKIES: cookieSets.default(''),
+  BING_ACCOUNTS_FILE: existingFile.optional(),
+  ACCOUNTS_RELOAD_DEBOUNCE: duration('ms').default('250ms'),
+  ACCOUNT_COOLDOWN: duration('s').default('1m'),
+  ACCOUNT_COOLDOWN_MAX: duration('s').default('6h'),
+  ACCOUNT_WEBHOOK_URL: z
+    .string()
+    .trim()
+    .url('must be a URL such as https://hooks.example/bing')
+    .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http or https URL')
+    .optional(),
+  ACCOUNT_WEBHOOK_TIMEOUT: duration('ms').default('5s'),
   BING_ORIGIN: z
     .string()
     .trim()
@@ -83,11 +108,9 @@ export const ENV = z.object({
   SHUTDOWN_TIMEOUT: duration('ms').default('10s'),
 
   API_KEYS: list.default(''),
-  API_KEYS_FILE: z
-    .string()
-    .trim()
-    .refine((file) => existsSync(file), 'names a file that does not exist')
-    .optional(),
+  API_KEYS_FILE: existingFile.optional(),
+  ADMIN_API_KEYS: list.default(''),
+  ADMIN_API_KEYS_FILE: existingFile.optional(),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -168,7 +191,8 @@ export function configFrom(source: Record<string, string | undefined>) {
     logLevel: e.LOG_LEVEL,
     bing: {
       origin: e.BING_ORIGIN.replace(/\/+$/, ''),
-      cookies: e.BING_COOKIE_U,
+      /** Every cookie of the environment (BING_COOKIE_U, then BING_COOKIES): what logs must never show. */
+      cookies: [...e.BING_COOKIE_U, ...e.BING_COOKIES],
       connections: e.BING_CONNECTIONS,
       requestTimeoutMs: e.BING_REQUEST_TIMEOUT,
       imageDeadlineMs: e.IMAGE_DEADLINE,
@@ -180,6 +204,15 @@ export function configFrom(source: Record<string, string | undefined>) {
       retryMaxMs: e.POLL_RETRY_MAX,
       /** The largest Bing answer read; a bigger one is an UPSTREAM error. */
       maxBodyBytes: 5 * 1024 * 1024,
+    },
+    accounts: {
+      /** BING_COOKIE_U and BING_COOKIES: unlabelled accounts. */
+      cookies: [...e.BING_COOKIE_U, ...e.BING_COOKIES],
+      file: e.BING_ACCOUNTS_FILE,
+      reloadDebounceMs: e.ACCOUNTS_RELOAD_DEBOUNCE,
+      coolDown: { baseMs: e.ACCOUNT_COOLDOWN, maxMs: Math.max(e.ACCOUNT_COOLDOWN, e.ACCOUNT_COOLDOWN_MAX) },
+      webhookUrl: e.ACCOUNT_WEBHOOK_URL,
+      webhookTimeoutMs: e.ACCOUNT_WEBHOOK_TIMEOUT,
     },
     schedule: {
       timeScale: e.TIME_SCALE,
@@ -207,6 +240,9 @@ export function configFrom(source: Record<string, string | undefined>) {
     auth: {
       keys: e.API_KEYS,
       keysFile: e.API_KEYS_FILE,
+      /** Keys of the admin view (the accounts); without any, it is open to loopback callers only. */
+      adminKeys: e.ADMIN_API_KEYS,
+      adminKeysFile: e.ADMIN_API_KEYS_FILE,
       trustProxy: e.TRUST_PROXY,
     },
     limits: {

@@ -5,6 +5,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { environmentAccounts } from './accounts/file.js';
+import { AccountPool } from './accounts/pool.js';
+import { AccountsSource } from './accounts/source.js';
+import { Webhook } from './accounts/webhook.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { Authenticator } from './auth/caller.js';
 import { withoutSecrets } from './auth/redact.js';
@@ -40,6 +44,9 @@ export interface App {
   readonly service: TaskService;
   readonly client: BingClient;
   readonly log: Logger;
+  readonly accounts: AccountPool;
+  /** Reads the accounts again (SIGHUP; a change of the file does it by itself); in-flight generations go on. */
+  reloadAccounts(): Promise<void>;
   /** Listens on the configured host and port (0 for a random one); resolves with the base URL. */
   start(): Promise<string>;
   /** Stops taking work, closes WebSockets with 1001, lets in-flight generations go (they resume at the next start). */
@@ -53,18 +60,36 @@ function openStore(config: Config): TaskStore {
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const keys = ApiKeys.from(config.auth.keys, config.auth.keysFile);
-  // Whatever an unforeseen error quotes, no log line holds the cookie or a key.
+  const adminKeys = ApiKeys.from(config.auth.adminKeys, config.auth.adminKeysFile);
+  const bareLog = options.log ?? createLogger(config.logLevel);
+  const source = new AccountsSource({
+    environment: environmentAccounts(config.accounts.cookies, config.limits.inFlightPerAccount),
+    file: config.accounts.file,
+    defaultMaxInFlight: config.limits.inFlightPerAccount,
+    debounceMs: config.accounts.reloadDebounceMs,
+    log: bareLog,
+  });
+  // A bad accounts file stops the start here, naming every problem.
+  const initialAccounts = source.readSync();
+  // Whatever an unforeseen error quotes, no log line holds a cookie, a key or the webhook's address.
   const redisPassword = config.cluster ? redisSecrets(config.cluster.redisUrl) : [];
-  const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [
+  const fixedSecrets = [
     ...config.bing.cookies,
     ...keys.plain,
+    ...adminKeys.plain,
     ...redisPassword,
-  ]);
+    ...(config.accounts.webhookUrl ? [config.accounts.webhookUrl] : []),
+  ];
+  let secrets: readonly string[] = [...fixedSecrets, ...initialAccounts.map((account) => account.cookie)];
+  const log = withoutSecrets(bareLog, () => secrets);
   const limits = {
     perMinute: config.limits.perMinute,
     inFlightPerKey: config.limits.inFlightPerKey,
     subscriptionsPerKey: config.limits.subscriptionsPerKey,
-    inFlight: config.limits.inFlightPerAccount * Math.max(1, config.bing.cookies.length),
+    inFlight: Math.max(
+      config.limits.inFlightPerAccount,
+      initialAccounts.reduce((sum, account) => sum + account.maxInFlight, 0),
+    ),
     queueMax: config.limits.queueMax,
   };
   // Cluster mode (REDIS_URL): tasks, events, generations and limits shared through Redis.
@@ -73,10 +98,25 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const events = options.events ?? cluster?.events ?? new LocalTaskEvents();
   const client = new BingClient({
     ...config.bing,
+    // Every generation names its account, chosen by the pool.
+    cookies: [],
     schedule: options.schedule ?? new LearnedSchedule(config.schedule),
   });
+  const webhook =
+    config.accounts.webhookUrl === undefined
+      ? undefined
+      : new Webhook(config.accounts.webhookUrl, config.accounts.webhookTimeoutMs, log);
+  const accounts = new AccountPool({ coolDown: config.accounts.coolDown, log, store, webhook });
+  const generations = bingGenerations(client, accounts);
+  const reloaded = () => {
+    // Kept, not replaced: a removed account's cookie may still be in flight.
+    const cookies = accounts.list().map((account) => accounts.credentials(account.id)?.cookie ?? '');
+    secrets = [...new Set([...secrets, ...cookies])];
+    // Every account, not only the new ones: a reload is also how an expired account is looked at again.
+    void generations.checkSessions().catch(() => undefined);
+  };
   const service = new TaskService(
-    bingGenerations(client),
+    generations,
     store,
     events,
     {
@@ -94,7 +134,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
     cluster?.queue,
   );
-  const auth = new Authenticator(keys, config.auth.trustProxy);
+  const auth = new Authenticator(keys, config.auth.trustProxy, adminKeys);
   const yoga = createGraphQL(config, service, auth, log, options.graphql);
   const rest = createRestHandler({ service, config, log, auth });
 
@@ -130,8 +170,14 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     service,
     client,
     log,
+    accounts,
+    async reloadAccounts() {
+      await source.reload(accounts, reloaded);
+    },
     async start() {
       await cluster?.connect();
+      await accounts.start(initialAccounts);
+      source.watch(accounts, reloaded);
       await service.start();
       warnWhenExposed(config, auth.required, log);
       await new Promise<void>((resolve, reject) => {
@@ -143,7 +189,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       });
       const { address, port } = server.address() as AddressInfo;
       const host = address.includes(':') ? `[${address}]` : address;
-      void client.checkSessions().catch(() => undefined);
+      void generations.checkSessions().catch(() => undefined);
       return `http://${host}:${port}`;
     },
     stop() {
@@ -156,6 +202,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         }, config.shutdownTimeoutMs);
         // Both at once: waiting on the sockets first would keep in-flight mutations from their answer.
         const socketsClosed = ws.close(1001, 'Server is stopping');
+        source.close();
         await service.stop();
         // Cut, not completed: a `complete` event would read as "the task finished".
         for (const stream of streams) stream.destroy();
@@ -166,6 +213,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         await Promise.all([socketsClosed, closed]);
         clearInterval(idle);
         clearTimeout(force);
+        accounts.close();
+        webhook?.close();
         await store.close();
         await events.close();
         await cluster?.close();

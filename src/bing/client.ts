@@ -2,7 +2,7 @@
  * The Bing client: submit a generation, wait for it, resume waiting from a saved request id. It knows
  * Bing and nothing else: no tasks, no GraphQL, no HTTP server.
  */
-import { Accounts, type Account, type SessionState } from './accounts.js';
+import { Accounts, type Account, type AccountCredentials, type SessionState } from './accounts.js';
 import { BingError } from './errors.js';
 import { BingHttp, type BingResponse } from './http.js';
 import { classifyRejection, classifySubmitPage, parseImagePoll, parseSessionPage } from './parse.js';
@@ -59,6 +59,7 @@ export const DEFAULT_CLIENT_OPTIONS: Omit<BingClientOptions, 'origin' | 'cookies
 };
 
 export type { GenerationEvent, Watch } from './watch.js';
+export type { AccountCredentials } from './accounts.js';
 
 export interface Submitted {
   requestId: string;
@@ -170,8 +171,26 @@ export class BingClient {
     return accounts;
   }
 
+  /** Free fast video creations left on one account; null where no page said. */
+  fastCreationsLeftOf(id: string): number | null {
+    return this.#video.fastCreationsLeft(id);
+  }
+
+  /** Drops what the client knows of an explicitly given account that is gone. */
+  forgetAccount(id: string): void {
+    this.#accounts.forget(id);
+  }
+
+  /**
+   * Loads the session page of one explicitly given account: true signed in, false signed out, undefined
+   * when the page could not tell.
+   */
+  checkSession(credentials: AccountCredentials, signal?: AbortSignal): Promise<boolean | undefined> {
+    return this.#checkSession(this.#accounts.given(credentials), signal);
+  }
+
   #send(account: Account): VideoSend {
-    return (request) => this.#http.send({ ...request, cookie: account.cookie });
+    return (request) => this.#http.send({ ...request, cookie: account.cookie, proxy: account.proxy });
   }
 
   stats(): ClientStats & { connections: ReturnType<BingHttp['connections']> } {
@@ -196,6 +215,7 @@ export class BingClient {
       method: 'GET',
       url: sessionPageUrl(this.origin),
       cookie: account.cookie,
+      proxy: account.proxy,
       signal,
     });
     if (response.status >= 300 && response.status < 400) {
@@ -209,8 +229,8 @@ export class BingClient {
     return page.signedIn;
   }
 
-  #account(): Account {
-    const account = this.#accounts.take();
+  #account(given?: AccountCredentials): Account {
+    const account = given ? this.#accounts.given(given) : this.#accounts.take();
     if (!account) {
       throw new BingError(
         'AUTH',
@@ -220,8 +240,8 @@ export class BingClient {
     return account;
   }
 
-  #accountFor(id: string): Account {
-    const account = this.#accounts.byId(id);
+  #accountFor(id: string, given?: AccountCredentials): Account {
+    const account = given && given.id === id ? this.#accounts.given(given) : this.#accounts.byId(id);
     if (!account) {
       throw new BingError('AUTH', 'The Bing account this generation was started with is no longer configured.');
     }
@@ -284,7 +304,13 @@ export class BingClient {
   /** The wrapper's check of the redirect target: a prompt can be accepted and then held for review. */
   async #checkRedirect(location: string, account: Account, signal?: AbortSignal): Promise<void> {
     const response = await this.#http
-      .send({ method: 'GET', url: new URL(location, this.origin), cookie: account.cookie, signal })
+      .send({
+        method: 'GET',
+        url: new URL(location, this.origin),
+        cookie: account.cookie,
+        proxy: account.proxy,
+        signal,
+      })
       .catch((error: unknown) => {
         if (signal?.aborted) throw error;
         return null;
@@ -297,12 +323,13 @@ export class BingClient {
     watch.onEvent?.(event);
   }
 
-  submitImage(request: ImageRequest, watch: Watch = {}): Promise<Submitted> {
-    return this.#reportFailure(watch, () => this.#submitImage(request, watch));
+  /** With `account`, submits on that account (the pool's choice); without, on the configured cookies in turn. */
+  submitImage(request: ImageRequest, watch: Watch = {}, account?: AccountCredentials): Promise<Submitted> {
+    return this.#reportFailure(watch, () => this.#submitImage(request, watch, account));
   }
 
-  submitVideo(request: VideoRequest, watch: Watch = {}): Promise<Submitted> {
-    return this.#reportFailure(watch, () => this.#submitVideo(request, watch));
+  submitVideo(request: VideoRequest, watch: Watch = {}, account?: AccountCredentials): Promise<Submitted> {
+    return this.#reportFailure(watch, () => this.#submitVideo(request, watch, account));
   }
 
   /** Every generation a watcher follows ends with `completed` or `failed`, a refused submit included. */
@@ -315,8 +342,8 @@ export class BingClient {
     }
   }
 
-  async #submitImage(request: ImageRequest, watch: Watch): Promise<Submitted> {
-    const account = this.#account();
+  async #submitImage(request: ImageRequest, watch: Watch, given?: AccountCredentials): Promise<Submitted> {
+    const account = this.#account(given);
     await this.#ready(account, watch.signal);
     let last: BingResponse | undefined;
     for (const rt of [4, 3] satisfies RequestType[]) {
@@ -326,6 +353,7 @@ export class BingClient {
         url: imageSubmitUrl(this.origin, { ...request, rt, ig: account.ig ?? undefined }),
         form: imageSubmitBody(request),
         cookie: account.cookie,
+        proxy: account.proxy,
         signal: watch.signal,
       });
       const requestId = this.#accepted(response, account);
@@ -338,8 +366,8 @@ export class BingClient {
     throw await this.#refusal(last as BingResponse, account, watch.signal);
   }
 
-  async #submitVideo(request: VideoRequest, watch: Watch): Promise<Submitted> {
-    const account = this.#account();
+  async #submitVideo(request: VideoRequest, watch: Watch, given?: AccountCredentials): Promise<Submitted> {
+    const account = this.#account(given);
     await this.#ready(account, watch.signal);
     const state = this.#video.state(account.id);
     const video = await this.#video.submit(
@@ -367,19 +395,25 @@ export class BingClient {
   }
 
   /** Waits for a submitted (or saved) image generation. Never submits. */
-  waitForImage(request: ImageRequest, submitted: Resume, watch: Watch = {}): Promise<ImageResult> {
+  waitForImage(
+    request: ImageRequest,
+    submitted: Resume,
+    watch: Watch = {},
+    account?: AccountCredentials,
+  ): Promise<ImageResult> {
     const poll: Poll<{ images: string[]; revisedPrompt: string | null }> = async (account, signal) => {
       const response = await this.#http.send({
         method: 'GET',
         url: imagePollUrl(this.origin, { ...request, requestId: submitted.requestId, ig: account.ig ?? undefined }),
         cookie: account.cookie,
+        proxy: account.proxy,
         signal,
       });
       this.#pollStatus(response);
       const state = parseImagePoll(response.body, this.origin);
       return state.state === 'done' ? { state: 'done', value: state } : state;
     };
-    return this.#wait(request.model, submitted, this.#options.imageDeadlineMs, poll, watch).then(
+    return this.#wait(request.model, submitted, this.#options.imageDeadlineMs, poll, watch, account).then(
       ({ value, polls, completedAt }) => ({
         requestId: submitted.requestId,
         images: value.images,
@@ -392,7 +426,12 @@ export class BingClient {
   }
 
   /** Waits for a submitted (or saved) video generation, in the mode it was submitted in. Never submits. */
-  waitForVideo(request: VideoRequest, submitted: Resume, watch: Watch = {}): Promise<VideoResult> {
+  waitForVideo(
+    request: VideoRequest,
+    submitted: Resume,
+    watch: Watch = {},
+    account?: AccountCredentials,
+  ): Promise<VideoResult> {
     const mode = submitted.mode ?? request.mode ?? 'FAST';
     const target: VideoPollTarget = {
       requestId: submitted.requestId,
@@ -407,7 +446,7 @@ export class BingClient {
     };
     const kind: GenerationKind = mode === 'STANDARD' ? 'VIDEO_STANDARD' : 'VIDEO';
     const deadline = mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
-    return this.#wait(kind, submitted, deadline, poll, watch).then(({ value, polls, completedAt }) => ({
+    return this.#wait(kind, submitted, deadline, poll, watch, account).then(({ value, polls, completedAt }) => ({
       requestId: submitted.requestId,
       mode,
       ...value,
@@ -450,8 +489,9 @@ export class BingClient {
     defaultDeadlineMs: number,
     poll: Poll<T>,
     watch: Watch,
+    given?: AccountCredentials,
   ): Promise<PollOutcome<T>> {
-    const account = this.#accountFor(submitted.account);
+    const account = this.#accountFor(submitted.account, given);
     return pollUntilDone({
       kind,
       submittedAt: submitted.submittedAt,

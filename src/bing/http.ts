@@ -2,7 +2,7 @@
  * The one connection pool to Bing, and a request that always ends: a deadline per request, a bounded body,
  * and failures turned into BingErrors. The cookie is added here and goes nowhere else.
  */
-import { Pool, type FormData } from 'undici';
+import { type Dispatcher, Pool, ProxyAgent, type FormData } from 'undici';
 import { BingError } from './errors.js';
 
 const BROWSER_HEADERS = {
@@ -25,7 +25,10 @@ export interface BingHttpOptions {
 export interface BingRequest {
   method: 'GET' | 'POST';
   url: URL;
+  /** The `_U` value alone, or a whole `Cookie:` header value (anything with `=` in it). */
   cookie: string;
+  /** The account's own proxy: the request goes through it instead of the shared pool. */
+  proxy?: string | null | undefined;
   /** A form body; sent as application/x-www-form-urlencoded. */
   form?: string;
   /** A multipart body (the image upload); takes the place of `form`. */
@@ -88,6 +91,17 @@ export class BingHttp {
     });
   }
 
+  readonly #proxies = new Map<string, Dispatcher>();
+
+  #proxied(proxy: string): Dispatcher {
+    let agent = this.#proxies.get(proxy);
+    if (!agent) {
+      agent = new ProxyAgent({ uri: proxy, connections: this.#options.connections });
+      this.#proxies.set(proxy, agent);
+    }
+    return agent;
+  }
+
   /** Sockets open to Bing now, and the most ever open at once. */
   connections(): { open: number; peak: number; limit: number } {
     return { open: this.#connected, peak: this.#peakConnected, limit: this.#options.connections };
@@ -102,13 +116,15 @@ export class BingHttp {
       request.signal?.throwIfAborted();
       const headers: Record<string, string> = {
         ...BROWSER_HEADERS,
-        cookie: `_U=${request.cookie}`,
+        cookie: request.cookie.includes('=') ? request.cookie : `_U=${request.cookie}`,
         origin: this.origin,
         referer: request.referer ?? `${this.origin}/images/create`,
       };
       if (request.form !== undefined && request.multipart === undefined)
         headers['content-type'] = 'application/x-www-form-urlencoded';
-      const response = await this.#pool.request({
+      const through = request.proxy ? this.#proxied(request.proxy) : undefined;
+      const response = await (through ?? this.#pool).request({
+        origin: this.origin,
         method: request.method,
         path: request.url.pathname + request.url.search,
         headers,
@@ -159,12 +175,12 @@ export class BingHttp {
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  close(): Promise<void> {
-    return this.#pool.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#pool.close(), ...[...this.#proxies.values()].map((agent) => agent.close())]);
   }
 
-  destroy(): Promise<void> {
-    return this.#pool.destroy();
+  async destroy(): Promise<void> {
+    await Promise.all([this.#pool.destroy(), ...[...this.#proxies.values()].map((agent) => agent.destroy())]);
   }
 }
 

@@ -22,6 +22,8 @@ export interface Configuration {
   durations?: Partial<Record<JobKind, DurationRange>>;
   /** The `_U` values accepted; null restores the default rule (any non-empty value not starting with `expired` or `invalid`). */
   validCookies?: string[] | null;
+  /** `_U` values signed in but out of quota: their submits answer the quota page (quota.ts). */
+  quotaCookies?: string[];
 }
 
 export class SimState {
@@ -34,6 +36,7 @@ export class SimState {
     salt: randomBytes(9).toString('base64url'),
   };
   private validCookies: Set<string> | null = null;
+  private quotaCookies = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(random: () => number) {
@@ -44,6 +47,11 @@ export class SimState {
     if (c.timeScale !== undefined) this.timing.timeScale = c.timeScale;
     if (c.durations) Object.assign(this.timing.durations, structuredClone(c.durations));
     if (c.validCookies !== undefined) this.validCookies = c.validCookies === null ? null : new Set(c.validCookies);
+    if (c.quotaCookies !== undefined) this.quotaCookies = new Set(c.quotaCookies);
+  }
+
+  isOutOfQuota(u: string): boolean {
+    return this.quotaCookies.has(u);
   }
 
   reset(): void {
@@ -80,7 +88,7 @@ export function invalidConfiguration(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected an object';
   const c = value as Record<string, unknown>;
   for (const key of Object.keys(c)) {
-    if (!['timeScale', 'durations', 'validCookies'].includes(key)) return `unknown field ${key}`;
+    if (!['timeScale', 'durations', 'validCookies', 'quotaCookies'].includes(key)) return `unknown field ${key}`;
   }
   if (
     c.timeScale !== undefined &&
@@ -91,6 +99,11 @@ export function invalidConfiguration(value: unknown): string | null {
   if (c.validCookies !== undefined && c.validCookies !== null) {
     if (!Array.isArray(c.validCookies) || !c.validCookies.every((v) => typeof v === 'string')) {
       return 'validCookies must be an array of strings or null';
+    }
+  }
+  if (c.quotaCookies !== undefined) {
+    if (!Array.isArray(c.quotaCookies) || !c.quotaCookies.every((v) => typeof v === 'string')) {
+      return 'quotaCookies must be an array of strings';
     }
   }
   if (c.durations !== undefined) {

@@ -3,6 +3,7 @@
  * unit tests fill it with a fake. Failures are GenerationErrors; an abort through `signal` may reject
  * with anything.
  */
+import type { AccountsView } from './accounts.js';
 import type { ImageInput, VideoInput, VideoMode } from './task.js';
 
 export type SessionState = 'active' | 'inactive' | 'expired';
@@ -52,4 +53,6 @@ export interface Generations {
   session(): SessionState;
   /** Per account (by fingerprint): the free fast video creations left, null where Bing has not said. */
   videoAccounts(): Array<{ account: string; fastCreationsLeft: number | null }>;
+  /** The accounts behind the generations, for the admin view and health; absent for a source without any. */
+  accounts?: AccountsView | undefined;
 }

@@ -1,3 +1,4 @@
+import type { AccountRecord } from '../accounts/account.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
 import { isTerminal, type Task, type TaskStatus } from './task.js';
 
@@ -123,6 +124,16 @@ export class MemoryTaskStore implements TaskStore {
       .filter((t) => isTerminal(t.status))
       .sort((a, b) => (a.completedAt ?? -Infinity) - (b.completedAt ?? -Infinity) || compare(a.createdAt, a.id, b));
     return this.remove(oldestFinished.slice(0, excess));
+  }
+
+  private readonly accounts = new Map<string, AccountRecord>();
+
+  async loadAccounts(): Promise<AccountRecord[]> {
+    return [...this.accounts.values()].map((record) => ({ ...record }));
+  }
+
+  async saveAccount(record: AccountRecord): Promise<void> {
+    this.accounts.set(record.id, { ...record });
   }
 
   async close(): Promise<void> {}

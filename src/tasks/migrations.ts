@@ -45,6 +45,15 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE tasks ADD COLUMN width INTEGER;
    ALTER TABLE tasks ADD COLUMN height INTEGER;
    ALTER TABLE tasks ADD COLUMN duration_seconds REAL;`,
+
+  // 4: what the account pool remembers of each Bing account (state, cool-down, today's counts), by the
+  // fingerprint of its cookie; the record is JSON and never holds the cookie.
+  `CREATE TABLE accounts (
+     id         TEXT PRIMARY KEY,
+     label      TEXT NOT NULL,
+     record     TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database, { type Statement } from 'better-sqlite3';
+import type { AccountRecord } from '../accounts/account.js';
 import { checkFirst, decodeCursor, encodeCursor } from './memory-store.js';
 import { migrate } from './migrations.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
@@ -118,6 +119,8 @@ export class SqliteTaskStore implements TaskStore {
    */
   private readonly shaped = new Map<string, Statement>();
   private readonly enforceCapTx: (max: number) => number;
+  private readonly saveAccountStmt: Statement<[{ id: string; label: string; record: string; at: number }]>;
+  private readonly loadAccountsStmt: Statement<[], string>;
 
   private constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
@@ -140,6 +143,11 @@ export class SqliteTaskStore implements TaskStore {
       return excess > 0 ? this.capStmt.run(excess).changes : 0;
     });
     this.enforceCapTx = (max) => capTx.immediate(max);
+    this.saveAccountStmt = db.prepare(
+      `INSERT INTO accounts (id, label, record, updated_at) VALUES (@id, @label, @record, @at)
+       ON CONFLICT (id) DO UPDATE SET label = excluded.label, record = excluded.record, updated_at = excluded.updated_at`,
+    );
+    this.loadAccountsStmt = db.prepare<[], string>('SELECT record FROM accounts ORDER BY id').pluck();
   }
 
   /** Opens (creating it and its directory if needed) and migrates the database; `:memory:` works. */
@@ -236,6 +244,15 @@ export class SqliteTaskStore implements TaskStore {
   /** Counts and deletes in one IMMEDIATE transaction, so another writer cannot slip in between. */
   async enforceCap(max: number): Promise<number> {
     return this.enforceCapTx(max);
+  }
+
+  async loadAccounts(): Promise<AccountRecord[]> {
+    return this.loadAccountsStmt.all().map((record) => JSON.parse(record) as AccountRecord);
+  }
+
+  async saveAccount(record: AccountRecord): Promise<void> {
+    if (!this.db.open) return;
+    this.saveAccountStmt.run({ id: record.id, label: record.label, record: JSON.stringify(record), at: Date.now() });
   }
 
   async close(): Promise<void> {
