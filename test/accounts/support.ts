@@ -19,6 +19,7 @@ export interface FileAccount {
   cookie: string;
   maxInFlight?: number;
   enabled?: boolean;
+  proxy?: string;
 }
 
 export const account = (label: Label, extra: Partial<FileAccount> = {}): FileAccount => ({
