@@ -196,6 +196,11 @@ export class AccountPool {
     });
   }
 
+  /** A failure that says nothing of the account's state (it stays as it is), counted and remembered. */
+  noted(id: string, code: string): void {
+    this.#change(id, (record, now) => machine.failed(record, now, code));
+  }
+
   /** What the session page said of the account: signed in, signed out. */
   signedIn(id: string, signed: boolean): void {
     this.#change(id, (record, now) => machine.signedIn(record, now, signed), signed);

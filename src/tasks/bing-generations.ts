@@ -41,6 +41,11 @@ function translated(error: unknown): unknown {
   });
 }
 
+/** A fast video refused for want of fast creations: another account may have some; this one is not throttled. */
+function outOfFastCreations(client: BingClient, id: string, video: boolean, error: BingError): boolean {
+  return video && error.code === 'RATE_LIMITED' && client.fastCreationsLeftOf(id) === 0;
+}
+
 type Submit = (
   watch: GenerationWatch,
   account: { id: string; cookie: string; proxy: string | null },
@@ -54,7 +59,7 @@ export interface PooledGenerations extends Generations {
 export function bingGenerations(client: BingClient, pool: AccountPool): PooledGenerations {
   pool.onForgotten((id) => client.forgetAccount(id));
 
-  const submit = async (watch: GenerationWatch, attempt: Submit): Promise<Submitted> => {
+  const submit = async (watch: GenerationWatch, attempt: Submit, video = false): Promise<Submitted> => {
     const tried = new Set<string>();
     let refused: BingError | undefined;
     for (;;) {
@@ -83,6 +88,12 @@ export function bingGenerations(client: BingClient, pool: AccountPool): PooledGe
       } catch (error) {
         if (watch.signal?.aborted || !(error instanceof BingError)) throw error;
         if (accepted) pool.accepted(lease.id);
+        if (!accepted && outOfFastCreations(client, lease.id, video, error)) {
+          pool.noted(lease.id, error.code);
+          pool.observe(lease.id, { fastCreationsLeft: 0 });
+          refused = error;
+          continue;
+        }
         pool.failed(lease.id, error.code);
         if (!accepted && MOVES_ON.has(error.code)) {
           refused = error;
@@ -125,7 +136,8 @@ export function bingGenerations(client: BingClient, pool: AccountPool): PooledGe
     submitImage: (input, watch) => submit(watch, (watched, account) => client.submitImage(input, watched, account)),
     waitForImage: (input, submitted, watch) =>
       wait(submitted.account, (account) => client.waitForImage(input, submitted, watch, account)),
-    submitVideo: (input, watch) => submit(watch, (watched, account) => client.submitVideo(input, watched, account)),
+    submitVideo: (input, watch) =>
+      submit(watch, (watched, account) => client.submitVideo(input, watched, account), true),
     waitForVideo: (input, submitted, watch) =>
       wait(submitted.account, (account) => client.waitForVideo(input, submitted, watch, account)),
     cookieSet: () => pool.size > 0,

@@ -259,6 +259,33 @@ describe('the account pool over real HTTP', () => {
     expect(['b', 'c']).toContain(acceptedOn(stack.sim, 'fresh'));
   });
 
+  it('a fast video with no fast creations left on one account goes to another, and cools none', {
+    timeout: 30_000,
+  }, async () => {
+    const { stack } = await start({ ACCOUNT_COOLDOWN: '1m' }, ['a', 'b']);
+    stack.sim.configureVideo({ fastCreations: 1 });
+    const video = async (query: string, mode = 'fast') => {
+      const answer = await rest(stack.url, '/create/video', { json: { query, mode } });
+      return answer;
+    };
+    expect((await video('fast one [sim:ms=10]')).status).toBe(200);
+    expect((await video('fast two [sim:ms=10]')).status).toBe(200);
+    expect(new Set([acceptedOn(stack.sim, 'fast one'), acceptedOn(stack.sim, 'fast two')])).toEqual(
+      new Set(['a', 'b']),
+    );
+    const third = await video('fast three [sim:ms=10]');
+    expect(third.status).toBe(429);
+    expect(third.body.error.message).toMatch(/[Ss]tandard/);
+    expect(jobsOf(stack.sim, 'fast three')).toHaveLength(0);
+    const states = await accounts(stack.url);
+    expect(states.map((entry) => [entry.label, entry.state, entry.fastCreationsLeft])).toEqual([
+      ['a', 'active', 0],
+      ['b', 'active', 0],
+    ]);
+    expect((await video('slow one [sim:ms=10]', 'standard')).status).toBe(200);
+    expect((await image(stack.url, 'still images [sim:ms=10]')).status).toBe(200);
+  });
+
   it('no cookie value in any answer of the admin view or health, nor in any log line', {
     timeout: 30_000,
   }, async () => {
