@@ -52,6 +52,21 @@ module.exports = {
       to: { path: '^src/bing/' },
     },
     {
+      name: 'accounts-know-only-themselves',
+      severity: 'error',
+      comment:
+        'src/accounts/ is the pool: choice, state, file, reload, webhook. It knows no Bing markup (the adapter in tasks/ reports what answers meant), no tasks and no views.',
+      from: { path: '^src/accounts/' },
+      to: { path: '^src/', pathNot: '^src/accounts/' },
+    },
+    {
+      name: 'views-read-accounts-through-tasks',
+      severity: 'error',
+      comment: 'The admin view and health read the accounts through the AccountsView port of src/tasks/.',
+      from: { path: VIEWS, pathNot: '^src/cluster/' },
+      to: { path: '^src/accounts/' },
+    },
+    {
       name: 'views-never-import-the-simulator',
       severity: 'error',
       from: { path: [VIEWS, '^src/tasks/', '^src/bing/'] },

@@ -58,6 +58,11 @@ const proxyUrl = z
   .url('must be a URL such as http://proxy.example:8080')
   .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http:// or https:// proxy URL');
 
+const existingFile = z
+  .string()
+  .trim()
+  .refine((file) => existsSync(file), 'names a file that does not exist');
+
 /** Who may call from a browser: every origin (without credentials), or exactly these. */
 export type CorsPolicy = { anyOrigin: true } | { anyOrigin: false; origins: readonly string[] };
 
@@ -81,6 +86,17 @@ export const ENV = z.object({
   HTTP_PROXY: proxyUrl.optional(),
   NO_PROXY: z.string().trim().optional(),
   BING_SESSION_TTL: duration('ms').default('30m'),
+  BING_ACCOUNTS_FILE: existingFile.optional(),
+  ACCOUNTS_RELOAD_DEBOUNCE: duration('ms').default('250ms'),
+  ACCOUNT_COOLDOWN: duration('s').default('1m'),
+  ACCOUNT_COOLDOWN_MAX: duration('s').default('6h'),
+  ACCOUNT_WEBHOOK_URL: z
+    .string()
+    .trim()
+    .url('must be a URL such as https://hooks.example/bing')
+    .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http or https URL')
+    .optional(),
+  ACCOUNT_WEBHOOK_TIMEOUT: duration('ms').default('5s'),
   BING_ORIGIN: z
     .string()
     .trim()
@@ -112,11 +128,9 @@ export const ENV = z.object({
   SHUTDOWN_TIMEOUT: duration('ms').default('10s'),
 
   API_KEYS: list.default(''),
-  API_KEYS_FILE: z
-    .string()
-    .trim()
-    .refine((file) => existsSync(file), 'names a file that does not exist')
-    .optional(),
+  API_KEYS_FILE: existingFile.optional(),
+  ADMIN_API_KEYS: list.default(''),
+  ADMIN_API_KEYS_FILE: existingFile.optional(),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -237,6 +251,15 @@ export function configFrom(source: Record<string, string | undefined>) {
       /** The largest Bing answer read; a bigger one is an UPSTREAM error. */
       maxBodyBytes: 5 * 1024 * 1024,
     },
+    accounts: {
+      /** BING_COOKIE_U and BING_COOKIES: unlabelled accounts. */
+      cookies: [...e.BING_COOKIE_U, ...e.BING_COOKIES],
+      file: e.BING_ACCOUNTS_FILE,
+      reloadDebounceMs: e.ACCOUNTS_RELOAD_DEBOUNCE,
+      coolDown: { baseMs: e.ACCOUNT_COOLDOWN, maxMs: Math.max(e.ACCOUNT_COOLDOWN, e.ACCOUNT_COOLDOWN_MAX) },
+      webhookUrl: e.ACCOUNT_WEBHOOK_URL,
+      webhookTimeoutMs: e.ACCOUNT_WEBHOOK_TIMEOUT,
+    },
     schedule: {
       timeScale: e.TIME_SCALE,
       intervalMs: e.POLL_INTERVAL,
@@ -265,6 +288,9 @@ export function configFrom(source: Record<string, string | undefined>) {
     auth: {
       keys: e.API_KEYS,
       keysFile: e.API_KEYS_FILE,
+      /** Keys of the admin view (the accounts); without any, it is open to loopback callers only. */
+      adminKeys: e.ADMIN_API_KEYS,
+      adminKeysFile: e.ADMIN_API_KEYS_FILE,
       trustProxy: e.TRUST_PROXY,
     },
     limits: {

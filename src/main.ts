@@ -25,8 +25,15 @@ app.log.info(
   { url, graphql: `${url}/graphql`, upstream: config.simulator ? 'simulator' : config.bing.origin },
   'server listening',
 );
-if (config.bing.accounts.length === 0)
-  app.log.warn('Neither BING_COOKIE_U nor BING_COOKIES is set: every generation will fail with AUTH until one is.');
+if (app.accounts.size === 0)
+  app.log.warn(
+    'No Bing account is configured (BING_COOKIE_U, BING_COOKIES or BING_ACCOUNTS_FILE): every generation will fail with AUTH until one is.',
+  );
+
+// Re-reads the accounts file (it is also watched); generations in flight go on.
+process.on('SIGHUP', () => {
+  void app.reloadAccounts();
+});
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

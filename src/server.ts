@@ -6,6 +6,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createPageHandler, isPagePath } from './app/index.js';
+import { environmentAccounts } from './accounts/file.js';
+import { AccountPool } from './accounts/pool.js';
+import { AccountsSource } from './accounts/source.js';
+import { Webhook } from './accounts/webhook.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { Authenticator } from './auth/caller.js';
 import { withoutSecrets } from './auth/redact.js';
@@ -50,6 +54,9 @@ export interface App {
   readonly log: Logger;
   /** The media mirror, when MEDIA_MIRROR is on. */
   readonly mirror: MediaMirror | undefined;
+  readonly accounts: AccountPool;
+  /** Reads the accounts again (SIGHUP; a change of the file does it by itself); in-flight generations go on. */
+  reloadAccounts(): Promise<void>;
   /** Listens on the configured host and port (0 for a random one); resolves with the base URL. */
   start(): Promise<string>;
   /** Stops taking work, closes WebSockets with 1001, lets in-flight generations go (they resume at the next start). */
@@ -69,21 +76,41 @@ function openStore(config: Config): TaskStore {
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const keys = ApiKeys.from(config.auth.keys, config.auth.keysFile);
-  // Whatever an unforeseen error quotes, no log line holds the cookie or a key.
+  const adminKeys = ApiKeys.from(config.auth.adminKeys, config.auth.adminKeysFile);
+  const bareLog = options.log ?? createLogger(config.logLevel);
+  const source = new AccountsSource({
+    environment: environmentAccounts(config.accounts.cookies, config.limits.inFlightPerAccount),
+    file: config.accounts.file,
+    defaultMaxInFlight: config.limits.inFlightPerAccount,
+    debounceMs: config.accounts.reloadDebounceMs,
+    log: bareLog,
+  });
+  // A bad accounts file stops the start here, naming every problem.
+  const initialAccounts = source.readSync();
+  // Whatever an unforeseen error quotes, no log line holds a cookie, a key or the webhook's address.
   const redisPassword = config.cluster ? redisSecrets(config.cluster.redisUrl) : [];
-  const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [
+  const fixedSecrets = [
     ...credentialSecrets(config.bing.accounts),
     ...[config.bing.proxy.httpsProxy, config.bing.proxy.httpProxy].flatMap((proxy) =>
       proxy ? proxySecrets(proxy) : [],
     ),
     ...keys.plain,
+    ...adminKeys.plain,
     ...redisPassword,
-  ]);
+    ...(config.accounts.webhookUrl ? [config.accounts.webhookUrl] : []),
+  ];
+  const accountSecrets = (specs: ReadonlyArray<{ cookie: string; proxy?: string | null | undefined }>) =>
+    credentialSecrets(specs.map(({ cookie, proxy }) => ({ cookie, proxy: proxy ?? undefined })));
+  let secrets: readonly string[] = [...fixedSecrets, ...accountSecrets(initialAccounts)];
+  const log = withoutSecrets(bareLog, () => secrets);
   const limits = {
     perMinute: config.limits.perMinute,
     inFlightPerKey: config.limits.inFlightPerKey,
     subscriptionsPerKey: config.limits.subscriptionsPerKey,
-    inFlight: config.limits.inFlightPerAccount * Math.max(1, config.bing.accounts.length),
+    inFlight: Math.max(
+      config.limits.inFlightPerAccount,
+      initialAccounts.reduce((sum, account) => sum + account.maxInFlight, 0),
+    ),
     queueMax: config.limits.queueMax,
   };
   // Cluster mode (REDIS_URL): tasks, events, generations and limits shared through Redis.
@@ -105,6 +132,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...config.bing,
     // The expected times scale with the simulator's clock (TIME_SCALE), as the schedule's priors do.
     pendingLimitMs: scaled(DEFAULT_PENDING_LIMIT_MS, config.schedule.timeScale),
+    // Every generation names its account, chosen by the pool.
+    accounts: [],
     schedule,
   });
   // What the schedule learned is kept beside the tasks (shared through Redis in cluster mode).
@@ -112,8 +141,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     schedule instanceof LearnedSchedule && isScheduleStore(store)
       ? keepLearnedTiming(schedule, store, log, config.tasks.scheduleSaveDelayMs)
       : undefined;
+  const webhook =
+    config.accounts.webhookUrl === undefined
+      ? undefined
+      : new Webhook(config.accounts.webhookUrl, config.accounts.webhookTimeoutMs, log);
+  const accounts = new AccountPool({ coolDown: config.accounts.coolDown, log, store, webhook });
+  const generations = bingGenerations(client, accounts);
+  const reloaded = () => {
+    // Kept, not replaced: a removed account's cookie may still be in flight.
+    const given = accounts.list().flatMap((account) => accounts.credentials(account.id) ?? []);
+    secrets = [...new Set([...secrets, ...accountSecrets(given)])];
+    // Every account, not only the new ones: a reload is also how an expired account is looked at again.
+    void generations.checkSessions().catch(() => undefined);
+  };
   const service = new TaskService(
-    bingGenerations(client),
+    generations,
     store,
     events,
     {
@@ -132,7 +174,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
     cluster?.queue,
   );
-  const auth = new Authenticator(keys, config.auth.trustProxy);
+  const auth = new Authenticator(keys, config.auth.trustProxy, adminKeys);
   const yoga = createGraphQL(config, service, auth, log, options.graphql);
   const rest = createRestHandler({ service, config, log, auth });
   const page = createPageHandler(log);
@@ -179,8 +221,14 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     client,
     log,
     mirror,
+    accounts,
+    async reloadAccounts() {
+      await source.reload(accounts, reloaded);
+    },
     async start() {
       await cluster?.connect();
+      await accounts.start(initialAccounts);
+      source.watch(accounts, reloaded);
       await mirror?.start(
         async () => (await store.page({ first: config.media.catchUpTasks, status: 'COMPLETED' })).tasks,
       );
@@ -196,7 +244,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       });
       const { address, port } = server.address() as AddressInfo;
       const host = address.includes(':') ? `[${address}]` : address;
-      void client.checkSessions().catch(() => undefined);
+      void generations.checkSessions().catch(() => undefined);
       return `http://${host}:${port}`;
     },
     stop() {
@@ -209,6 +257,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         }, config.shutdownTimeoutMs);
         // Both at once: waiting on the sockets first would keep in-flight mutations from their answer.
         const socketsClosed = ws.close(1001, 'Server is stopping');
+        source.close();
         await Promise.all([service.stop(), mirror?.stop()]);
         // Cut, not completed: a `complete` event would read as "the task finished".
         for (const stream of streams) stream.destroy();
@@ -220,6 +269,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         clearInterval(idle);
         clearTimeout(force);
         await timing?.flush();
+        accounts.close();
+        webhook?.close();
         await store.close();
         await events.close();
         await cluster?.close();

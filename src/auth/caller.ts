@@ -6,16 +6,21 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../tasks/service.js';
 import { presentedKey, type ApiKeys, type Identification } from './api-keys.js';
 
+/** Loopback addresses, IPv4 (also mapped into IPv6) and IPv6. */
+const LOOPBACK = /^(127\.|::ffff:127\.|::1$)/;
+
 export type Authentication = { ok: true; caller: Caller } | { ok: false; reason: 'missing' | 'invalid' };
 
 export class Authenticator {
   readonly #keys: ApiKeys;
   /** How many proxies in front of the server may be trusted to append to X-Forwarded-For. */
   readonly #trustProxy: number;
+  readonly #admin: ApiKeys | undefined;
 
-  constructor(keys: ApiKeys, trustProxy: number) {
+  constructor(keys: ApiKeys, trustProxy: number, adminKeys?: ApiKeys) {
     this.#keys = keys;
     this.#trustProxy = trustProxy;
+    this.#admin = adminKeys?.enabled ? adminKeys : undefined;
   }
 
   get required(): boolean {
@@ -47,10 +52,19 @@ export class Authenticator {
     remoteAddress: string | undefined,
   ): Authentication {
     const client = this.clientAddress(headers, remoteAddress);
-    if (!this.#keys.enabled) return { ok: true, caller: { owner: null, client: `ip:${client}` } };
+    const admin = this.#admin?.identify(key);
+    if (admin?.ok) {
+      const owner = this.#keys.enabled ? admin.owner : null;
+      return { ok: true, caller: { owner, client: owner ?? `ip:${client}`, admin: 'granted' } };
+    }
+    if (!this.#keys.enabled) {
+      const access = this.#admin ? 'missing' : LOOPBACK.test(client) ? 'granted' : 'forbidden';
+      return { ok: true, caller: { owner: null, client: `ip:${client}`, admin: access } };
+    }
     const identity: Identification = this.#keys.identify(key);
     if (!identity.ok) return identity;
-    return { ok: true, caller: { owner: identity.owner, client: identity.owner } };
+    // An ordinary key never opens the admin view: with API keys and no admin keys, nobody has it.
+    return { ok: true, caller: { owner: identity.owner, client: identity.owner, admin: 'forbidden' } };
   }
 
   /** The client's address: the socket's, or with trusted proxies the entry they appended to X-Forwarded-For. */

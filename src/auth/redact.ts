@@ -20,9 +20,21 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
     values.reduce((out, secret) => out.split(secret).join(REDACTED), text.replace(COOKIE_PAIR, REDACTED));
 }
 
-/** A child of `log` whose lines (their fields, and errors with their message, stack and causes) hold none of `secrets`. */
-export function withoutSecrets(log: Logger, secrets: readonly string[]): Logger {
-  const redact = redactor(secrets);
+/**
+ * A child of `log` whose lines (their fields, and errors with their message, stack and causes) hold none of
+ * `secrets`; a function is asked again for each line, for secrets that change while the server runs.
+ */
+export function withoutSecrets(log: Logger, secrets: readonly string[] | (() => readonly string[])): Logger {
+  let known: readonly string[] | undefined;
+  let current: (text: string) => string = (text) => text;
+  const redact = (text: string): string => {
+    const list = typeof secrets === 'function' ? secrets() : secrets;
+    if (list !== known) {
+      known = list;
+      current = redactor(list);
+    }
+    return current(text);
+  };
   const scrub = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return redact(value);
     // Errors are left to the `err` serializer, which turns them into plain objects first.

@@ -8,8 +8,18 @@ import { AccountSession, type SessionState } from './session.js';
 export type { SessionState } from './session.js';
 export type Account = AccountSession;
 
+/** An account given explicitly by the caller of the client (the account pool), under the caller's id. */
+export interface AccountCredentials {
+  id: string;
+  /** The `_U` value alone, or a whole `Cookie:` header value. */
+  cookie: string;
+  /** Requests of this account go through this proxy. */
+  proxy?: string | null | undefined;
+}
+
 export class Accounts {
   readonly #accounts: AccountSession[] = [];
+  readonly #given = new Map<string, { cookie: string; proxy: string | undefined; session: AccountSession }>();
   #next = 0;
 
   constructor(credentials: ReadonlyArray<AccountCredential | string>) {
@@ -37,7 +47,21 @@ export class Accounts {
   }
 
   byId(id: string): AccountSession | undefined {
-    return this.#accounts.find((account) => account.id === id);
+    return this.#accounts.find((account) => account.id === id) ?? this.#given.get(id)?.session;
+  }
+
+  /** The session of an explicitly given account, made on first use; new credentials start a new session. */
+  given(credentials: AccountCredentials): AccountSession {
+    const proxy = credentials.proxy ?? undefined;
+    const known = this.#given.get(credentials.id);
+    if (known && known.cookie === credentials.cookie && known.proxy === proxy) return known.session;
+    const session = new AccountSession({ cookie: credentials.cookie, proxy }, credentials.id);
+    this.#given.set(credentials.id, { cookie: credentials.cookie, proxy, session });
+    return session;
+  }
+
+  forget(id: string): void {
+    this.#given.delete(id);
   }
 
   /** One word for health: active when any account is signed in, expired when the last one known is not. */

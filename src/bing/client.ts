@@ -2,7 +2,7 @@
  * The Bing client: submit a generation, wait for it, resume waiting from a saved request id. It knows
  * Bing and nothing else: no tasks, no GraphQL, no HTTP server.
  */
-import { Accounts, type Account, type SessionState } from './accounts.js';
+import { Accounts, type Account, type AccountCredentials, type SessionState } from './accounts.js';
 import type { AccountCredential } from './cookies.js';
 import { BingError } from './errors.js';
 import { BingHttp, type BingResponse } from './http.js';
@@ -90,6 +90,7 @@ export const DEFAULT_CLIENT_OPTIONS: Omit<BingClientOptions, 'origin' | 'account
   };
 
 export type { GenerationEvent, Watch } from './watch.js';
+export type { AccountCredentials } from './accounts.js';
 
 export interface Submitted {
   requestId: string;
@@ -213,6 +214,29 @@ export class BingClient {
       .map((account) => ({ account: account.id, known: account.boosts !== null, remaining: account.boosts }));
   }
 
+  /** Boosts left on one explicitly given account; null where no page said. */
+  boostsOf(id: string): number | null {
+    return this.#accounts.byId(id)?.boosts ?? null;
+  }
+
+  /** Free fast video creations left on one account; null where no page said. */
+  fastCreationsLeftOf(id: string): number | null {
+    return this.#video.fastCreationsLeft(id);
+  }
+
+  /** Drops what the client knows of an explicitly given account that is gone. */
+  forgetAccount(id: string): void {
+    this.#accounts.forget(id);
+  }
+
+  /**
+   * Loads the session page of one explicitly given account: true signed in, false signed out, undefined
+   * when the page could not tell.
+   */
+  checkSession(credentials: AccountCredentials, signal?: AbortSignal): Promise<boolean | undefined> {
+    return this.#checkSession(this.#accounts.given(credentials), signal);
+  }
+
   /** One request on the account's behalf: its whole cookie set, through its proxy. */
   #send(account: Account): VideoSend {
     return (request) => this.#http.send({ ...request, cookie: account.cookie(), proxy: account.proxy });
@@ -244,8 +268,8 @@ export class BingClient {
     return page.signedIn;
   }
 
-  #account(): Account {
-    const account = this.#accounts.take();
+  #account(given?: AccountCredentials): Account {
+    const account = given ? this.#accounts.given(given) : this.#accounts.take();
     if (!account) {
       throw new BingError(
         'AUTH',
@@ -255,8 +279,8 @@ export class BingClient {
     return account;
   }
 
-  #accountFor(id: string): Account {
-    const account = this.#accounts.byId(id);
+  #accountFor(id: string, given?: AccountCredentials): Account {
+    const account = given && given.id === id ? this.#accounts.given(given) : this.#accounts.byId(id);
     if (!account) {
       throw new BingError('AUTH', 'The Bing account this generation was started with is no longer configured.');
     }
@@ -343,12 +367,13 @@ export class BingClient {
     watch.onEvent?.(event);
   }
 
-  submitImage(request: ImageRequest, watch: Watch = {}): Promise<Submitted> {
-    return this.#reportFailure(watch, () => this.#submitImage(request, watch));
+  /** With `account`, submits on that account (the pool's choice); without, on the configured cookies in turn. */
+  submitImage(request: ImageRequest, watch: Watch = {}, account?: AccountCredentials): Promise<Submitted> {
+    return this.#reportFailure(watch, () => this.#submitImage(request, watch, account));
   }
 
-  submitVideo(request: VideoRequest, watch: Watch = {}): Promise<Submitted> {
-    return this.#reportFailure(watch, () => this.#submitVideo(request, watch));
+  submitVideo(request: VideoRequest, watch: Watch = {}, account?: AccountCredentials): Promise<Submitted> {
+    return this.#reportFailure(watch, () => this.#submitVideo(request, watch, account));
   }
 
   /** Every generation a watcher follows ends with `completed` or `failed`, a refused submit included. */
@@ -361,9 +386,9 @@ export class BingClient {
     }
   }
 
-  async #submitImage(request: ImageRequest, watch: Watch): Promise<Submitted> {
+  async #submitImage(request: ImageRequest, watch: Watch, given?: AccountCredentials): Promise<Submitted> {
     validPrompt(request.prompt);
-    const account = this.#account();
+    const account = this.#account(given);
     await this.#ready(account, watch.signal);
     let last: BingResponse | undefined;
     // rt=4 spends a boost: while some are left (or nobody said), then the slow queue.
@@ -392,9 +417,9 @@ export class BingClient {
     throw await this.#refusal(last as BingResponse, account, watch.signal);
   }
 
-  async #submitVideo(request: VideoRequest, watch: Watch): Promise<Submitted> {
+  async #submitVideo(request: VideoRequest, watch: Watch, given?: AccountCredentials): Promise<Submitted> {
     validPrompt(request.prompt);
-    const account = this.#account();
+    const account = this.#account(given);
     await this.#ready(account, watch.signal);
     const state = this.#video.state(account.id, account.cookieValue('_SS'));
     const video = await this.#video.submit(
@@ -422,7 +447,12 @@ export class BingClient {
   }
 
   /** Waits for a submitted (or saved) image generation. Never submits. */
-  waitForImage(request: ImageRequest, submitted: Resume, watch: Watch = {}): Promise<ImageResult> {
+  waitForImage(
+    request: ImageRequest,
+    submitted: Resume,
+    watch: Watch = {},
+    account?: AccountCredentials,
+  ): Promise<ImageResult> {
     const limitMs = this.#options.pendingLimitMs[request.model];
     const poll: Poll<{ images: string[]; revisedPrompt: string | null }> = async (account, signal) => {
       const response = await this.#send(account)({
@@ -438,7 +468,7 @@ export class BingClient {
       }
       return { state: state.state };
     };
-    return this.#wait(request.model, submitted, this.#options.imageDeadlineMs, poll, watch).then(
+    return this.#wait(request.model, submitted, this.#options.imageDeadlineMs, poll, watch, account).then(
       ({ value, polls, completedAt }) => ({
         requestId: submitted.requestId,
         images: value.images,
@@ -451,7 +481,12 @@ export class BingClient {
   }
 
   /** Waits for a submitted (or saved) video generation, in the mode it was submitted in. Never submits. */
-  waitForVideo(request: VideoRequest, submitted: Resume, watch: Watch = {}): Promise<VideoResult> {
+  waitForVideo(
+    request: VideoRequest,
+    submitted: Resume,
+    watch: Watch = {},
+    account?: AccountCredentials,
+  ): Promise<VideoResult> {
     const mode = submitted.mode ?? request.mode ?? 'FAST';
     const target: VideoPollTarget = {
       requestId: submitted.requestId,
@@ -466,7 +501,7 @@ export class BingClient {
     };
     const kind: GenerationKind = mode === 'STANDARD' ? 'VIDEO_STANDARD' : 'VIDEO';
     const deadline = mode === 'STANDARD' ? this.#options.videoStandardDeadlineMs : this.#options.videoDeadlineMs;
-    return this.#wait(kind, submitted, deadline, poll, watch).then(({ value, polls, completedAt }) => ({
+    return this.#wait(kind, submitted, deadline, poll, watch, account).then(({ value, polls, completedAt }) => ({
       requestId: submitted.requestId,
       mode,
       ...value,
@@ -509,8 +544,9 @@ export class BingClient {
     defaultDeadlineMs: number,
     poll: Poll<T>,
     watch: Watch,
+    given?: AccountCredentials,
   ): Promise<PollOutcome<T>> {
-    const account = this.#accountFor(submitted.account);
+    const account = this.#accountFor(submitted.account, given);
     return pollUntilDone({
       kind,
       submittedAt: submitted.submittedAt,

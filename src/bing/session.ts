@@ -91,11 +91,12 @@ export class AccountSession {
   /** Set when an answer suggests the session went stale: the page is read again before the next submit. */
   stale = false;
 
-  constructor(credential: AccountCredential | string) {
+  /** `id`: the name the caller gives the account (the account pool); by default the cookie's fingerprint. */
+  constructor(credential: AccountCredential | string, id?: string) {
     const { cookie, proxy, label } = typeof credential === 'string' ? { cookie: credential } : credential;
     this.jar = parseCookies(cookie);
     this.fullSet = isCookieHeader(cookie.trim().replace(/^cookie:\s*/i, '')) && this.jar.size > 1;
-    this.id = accountId(this.jar, cookie);
+    this.id = id ?? accountId(this.jar, cookie);
     this.proxy = proxy || undefined;
     this.label = label || undefined;
   }

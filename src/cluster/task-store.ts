@@ -5,6 +5,7 @@
  * with UNAVAILABLE once the connection's deadline passes.
  */
 import type { Redis } from 'ioredis';
+import type { AccountRecord } from '../accounts/account.js';
 import { ServiceError } from '../tasks/errors.js';
 import { checkFirst, decodeCursor, encodeCursor } from '../tasks/memory-store.js';
 import type { TaskPage, TaskPageQuery } from '../tasks/store.js';
@@ -150,6 +151,16 @@ export class RedisTaskStore {
       total += deleted;
       if (deleted < BATCH) return total;
     }
+  }
+
+  /** The account pool's records, one hash field per account: the last instance to write one wins. */
+  async loadAccounts(): Promise<AccountRecord[]> {
+    const records = await this.#run(() => this.#redis.hvals(`${this.#prefix}:accounts`));
+    return records.map((record) => JSON.parse(record) as AccountRecord);
+  }
+
+  async saveAccount(record: AccountRecord): Promise<void> {
+    await this.#run(() => this.#redis.hset(`${this.#prefix}:accounts`, record.id, JSON.stringify(record)));
   }
 
   /** The connection belongs to the cluster, which closes it after the service stopped. */

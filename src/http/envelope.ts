@@ -16,6 +16,7 @@ export interface Reply {
 export type ErrorType =
   | 'invalid_request_error'
   | 'authentication_error'
+  | 'permission_error'
   | 'auth_error'
   | 'prompt_rejected_error'
   | 'unsupported_language_error'

@@ -8,7 +8,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { OPTIONS } from '../tasks/options.js';
 import type { TaskService } from '../tasks/service.js';
-import type { Task, TaskStatus, VideoTask } from '../tasks/task.js';
+import type { AccountInfo } from '../tasks/accounts.js';
+import type { Caller, Task, TaskStatus, VideoTask } from '../tasks/task.js';
 import { readFields } from './body.js';
 import { callerOf } from './caller.js';
 import { OPENAPI } from './openapi.js';
@@ -71,6 +72,41 @@ function taskView(task: Task) {
       ? { images: task.images }
       : { mode: modeOf(task.mode), width: task.width, height: task.height, durationSeconds: task.durationSeconds }),
   };
+}
+
+function accountView(account: AccountInfo) {
+  return {
+    label: account.label,
+    state: account.state,
+    enabled: account.enabled,
+    boosts: account.boosts,
+    fastCreationsLeft: account.fastCreationsLeft,
+    inFlight: account.inFlight,
+    maxInFlight: account.maxInFlight,
+    generationsToday: account.generationsToday,
+    failuresToday: account.failuresToday,
+    lastErrorCode: account.lastErrorCode,
+    lastErrorAt: iso(account.lastErrorAt),
+    coolingUntil: iso(account.coolingUntil),
+  };
+}
+
+/** The admin view: 401 without a (valid) admin key where one is needed, 403 for any other caller. */
+function adminRefusal(who: Caller): Reply | undefined {
+  if (who.admin === 'granted') return undefined;
+  if (who.admin === 'missing') {
+    return failure(
+      401,
+      'authentication_error',
+      'The Bing accounts need an admin key (ADMIN_API_KEYS): send it as "Authorization: Bearer <key>".',
+      { 'www-authenticate': 'Bearer' },
+    );
+  }
+  return failure(
+    403,
+    'permission_error',
+    'This caller may not see the Bing accounts: they need an admin key (ADMIN_API_KEYS), or, with no keys configured, a call from this machine.',
+  );
 }
 
 const taskNotFound = () => failure(404, 'invalid_request_error', 'Task not found.');
@@ -158,6 +194,14 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
         }
         const task = await service.getTask(id, who);
         return task ? success(withMirrors(taskView(task), await service.mirrorsOf(task))) : taskNotFound();
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/accounts$/i,
+      handle: (req) => {
+        const who = caller(req);
+        return adminRefusal(who) ?? success({ accounts: service.accounts().map(accountView) });
       },
     },
     {

@@ -1,4 +1,5 @@
 import type { Health } from '../tasks/service.js';
+import { AccountStateCountsType } from './accounts.js';
 import { builder } from './builder.js';
 import { SessionStateEnum, UpstreamEnum } from './enums.js';
 
@@ -33,6 +34,14 @@ const HealthType = builder.objectRef<HealthView>('Health').implement({
     session: t.field({ type: SessionStateEnum, resolve: (health) => health.session }),
     activeTasks: t.exposeInt('activeTasks', { description: 'Tasks still queued or processing.' }),
     upstream: t.field({ type: UpstreamEnum, resolve: (health) => (health.simulator ? 'SIMULATOR' : 'BING') }),
+    accounts: t.field({
+      type: AccountStateCountsType,
+      description: 'How many Bing accounts are in each state.',
+      resolve: (health) => health.accountStates,
+    }),
+    accountExpirations: t.exposeInt('accountExpirations', {
+      description: 'Bing accounts that expired since the server started.',
+    }),
     videoAccounts: t.field({
       type: [AccountVideoType],
       description: 'Per account: the free fast video creations left.',

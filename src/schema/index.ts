@@ -1,6 +1,7 @@
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './errors.js';
+import './accounts.js';
 import './health.js';
 import './options.js';
 import './task.js';

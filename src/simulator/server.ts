@@ -16,6 +16,7 @@ import {
   type Answer,
   type Context,
 } from './routes.js';
+import { quotaAnswer } from './quota.js';
 import { invalidScenarioOverride, type Scenario } from './scenario.js';
 import { SimState, invalidConfiguration, type Configuration, type RecordedRequest } from './state.js';
 import { DETAIL_PATTERN, VIDEO_RESULTS_PATTERN, VideoSim } from './video-routes.js';
@@ -227,7 +228,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       cookies: cookiesOf(req.headers.cookie),
       origin: host && /^[\w.:[\]-]+$/.test(host) ? `http://${host}` : url,
     };
-    write(res, await bing(ctx, video, method, path, req));
+    const u = cookieValue(req.headers.cookie, '_U');
+    const outOfQuota = ctx.cookieValid ? quotaAnswer(state, method, path, u) : null;
+    write(res, outOfQuota ?? (await bing(ctx, video, method, path, req)));
   }
 
   const server = createServer((req, res) => {

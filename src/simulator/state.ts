@@ -34,6 +34,8 @@ export interface Configuration {
    * the headers and half the bytes, then nothing until the client or close() ends it.
    */
   media?: MediaAnswer;
+  /** `_U` values signed in but out of quota: their submits answer the quota page (quota.ts). */
+  quotaCookies?: string[];
 }
 
 export type MediaAnswer = 'serve' | 'error' | 'missing' | 'stall';
@@ -56,6 +58,7 @@ export class SimState {
   sessionForm: SessionForm = 'object';
   /** Boosts left per `_U`, from `boosts` at the first use of a cookie. */
   readonly boostsLeft = new Map<string, number>();
+  private quotaCookies = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(random: () => number) {
@@ -83,6 +86,7 @@ export class SimState {
     }
     if (c.boostForm !== undefined) this.boostForm = c.boostForm;
     if (c.sessionForm !== undefined) this.sessionForm = c.sessionForm;
+    if (c.quotaCookies !== undefined) this.quotaCookies = new Set(c.quotaCookies);
   }
 
   /** The boosts left on a cookie; null when boosts are unlimited. */
@@ -90,6 +94,10 @@ export class SimState {
     if (this.boosts === null) return null;
     if (!this.boostsLeft.has(u)) this.boostsLeft.set(u, this.boosts);
     return this.boostsLeft.get(u)!;
+  }
+
+  isOutOfQuota(u: string): boolean {
+    return this.quotaCookies.has(u);
   }
 
   reset(): void {
@@ -133,9 +141,17 @@ export function invalidConfiguration(value: unknown): string | null {
   const c = value as Record<string, unknown>;
   for (const key of Object.keys(c)) {
     if (
-      !['timeScale', 'durations', 'profile', 'validCookies', 'media', 'boosts', 'boostForm', 'sessionForm'].includes(
-        key,
-      )
+      ![
+        'timeScale',
+        'durations',
+        'profile',
+        'validCookies',
+        'quotaCookies',
+        'media',
+        'boosts',
+        'boostForm',
+        'sessionForm',
+      ].includes(key)
     )
       return `unknown field ${key}`;
   }
@@ -161,6 +177,11 @@ export function invalidConfiguration(value: unknown): string | null {
   if (c.validCookies !== undefined && c.validCookies !== null) {
     if (!Array.isArray(c.validCookies) || !c.validCookies.every((v) => typeof v === 'string')) {
       return 'validCookies must be an array of strings or null';
+    }
+  }
+  if (c.quotaCookies !== undefined) {
+    if (!Array.isArray(c.quotaCookies) || !c.quotaCookies.every((v) => typeof v === 'string')) {
+      return 'quotaCookies must be an array of strings';
     }
   }
   if (c.durations !== undefined) {

@@ -3,6 +3,7 @@
  * unit tests fill it with a fake. Failures are GenerationErrors; an abort through `signal` may reject
  * with anything.
  */
+import type { AccountsView } from './accounts.js';
 import type { ImageInput, VideoInput, VideoMode } from './task.js';
 
 export type SessionState = 'active' | 'inactive' | 'expired';
@@ -60,4 +61,6 @@ export interface Generations {
   videoAccounts(): Array<{ account: string; fastCreationsLeft: number | null }>;
   /** Per account (by fingerprint): whether the boosts left are known, and how many. */
   boosts(): AccountBoosts[];
+  /** The accounts behind the generations, for the admin view and health; absent for a source without any. */
+  accounts?: AccountsView | undefined;
 }

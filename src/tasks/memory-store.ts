@@ -1,5 +1,6 @@
 import { MemoryMediaIndex } from './memory-media-index.js';
 import type { ScheduleStore } from './schedule-store.js';
+import type { AccountRecord } from '../accounts/account.js';
 import type { TaskPage, TaskPageQuery, TaskStore } from './store.js';
 import { isTerminal, type Task, type TaskStatus } from './task.js';
 
@@ -136,6 +137,16 @@ export class MemoryTaskStore implements TaskStore, ScheduleStore {
 
   async saveSchedule(data: unknown): Promise<void> {
     this.schedule = JSON.stringify(data);
+  }
+
+  private readonly accounts = new Map<string, AccountRecord>();
+
+  async loadAccounts(): Promise<AccountRecord[]> {
+    return [...this.accounts.values()].map((record) => ({ ...record }));
+  }
+
+  async saveAccount(record: AccountRecord): Promise<void> {
+    this.accounts.set(record.id, { ...record });
   }
 
   async close(): Promise<void> {}

@@ -67,6 +67,15 @@ export const MIGRATIONS: readonly string[] = [
      data       TEXT NOT NULL,
      updated_at INTEGER NOT NULL
    ) STRICT;`,
+
+  // 6: what the account pool remembers of each Bing account (state, cool-down, today's counts), by the
+  // fingerprint of its cookie; the record is JSON and never holds the cookie.
+  `CREATE TABLE accounts (
+     id         TEXT PRIMARY KEY,
+     label      TEXT NOT NULL,
+     record     TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Release } from '../limits/slots.js';
+import { ACCOUNT_STATE_NAMES, type AccountInfo, type AccountState } from './accounts.js';
 import { Admission, clientOf, type ServiceLimits } from './admission.js';
 import { ServiceError, invalid, notFound } from './errors.js';
 import { watchTask, type TaskEvents } from './events.js';
@@ -63,6 +64,10 @@ export interface Health {
   fastCreations: Array<{ account: string; fastCreationsLeft: number | null }>;
   /** Boosts (fast image creations) left, per account; unknown until a session page showed them. */
   boosts: AccountBoosts[];
+  /** How many accounts are in each state. */
+  accountStates: Record<AccountState, number>;
+  /** Accounts that expired since the server started. */
+  accountExpirations: number;
 }
 
 export class TaskService {
@@ -151,7 +156,23 @@ export class TaskService {
       activeTasks: await this.#record.active(),
       fastCreations: this.#generations.videoAccounts(),
       boosts: this.#generations.boosts(),
+      accountStates:
+        this.#generations.accounts?.counts() ??
+        (Object.fromEntries(ACCOUNT_STATE_NAMES.map((state) => [state, 0])) as Record<AccountState, number>),
+      accountExpirations: this.#generations.accounts?.expirations ?? 0,
     };
+  }
+
+  /** The Bing accounts, for the admin view (the view checks that the caller is an admin). */
+  accounts(): AccountInfo[] {
+    return this.#generations.accounts?.list() ?? [];
+  }
+
+  /** The admin switch of one account; NOT_FOUND when no account has this label. */
+  setAccountEnabled(label: string, enabled: boolean): AccountInfo {
+    const account = this.#generations.accounts?.setEnabled(label, enabled);
+    if (!account) throw new ServiceError('NOT_FOUND', `No Bing account is labelled ${JSON.stringify(label)}.`);
+    return account;
   }
 
   async getTask(id: string, caller: Caller): Promise<Task | undefined> {

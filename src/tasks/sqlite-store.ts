@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database, { type Statement } from 'better-sqlite3';
+import type { AccountRecord } from '../accounts/account.js';
 import { checkFirst, decodeCursor, encodeCursor } from './memory-store.js';
 import type { MediaIndex } from './media.js';
 import { migrate } from './migrations.js';
@@ -124,6 +125,8 @@ export class SqliteTaskStore implements TaskStore, ScheduleStore {
   private readonly enforceCapTx: (max: number) => number;
   private readonly loadScheduleStmt: Statement<[], string>;
   private readonly saveScheduleStmt: Statement<[string, number]>;
+  private readonly saveAccountStmt: Statement<[{ id: string; label: string; record: string; at: number }]>;
+  private readonly loadAccountsStmt: Statement<[], string>;
 
   private constructor(private readonly db: Database.Database) {
     this.media = new SqliteMediaIndex(db);
@@ -152,6 +155,11 @@ export class SqliteTaskStore implements TaskStore, ScheduleStore {
       `INSERT INTO schedule (name, data, updated_at) VALUES ('poll', ?, ?)
        ON CONFLICT (name) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
     );
+    this.saveAccountStmt = db.prepare(
+      `INSERT INTO accounts (id, label, record, updated_at) VALUES (@id, @label, @record, @at)
+       ON CONFLICT (id) DO UPDATE SET label = excluded.label, record = excluded.record, updated_at = excluded.updated_at`,
+    );
+    this.loadAccountsStmt = db.prepare<[], string>('SELECT record FROM accounts ORDER BY id').pluck();
   }
 
   async loadSchedule(): Promise<unknown> {
@@ -263,6 +271,15 @@ export class SqliteTaskStore implements TaskStore, ScheduleStore {
   /** Counts and deletes in one IMMEDIATE transaction, so another writer cannot slip in between. */
   async enforceCap(max: number): Promise<number> {
     return this.enforceCapTx(max);
+  }
+
+  async loadAccounts(): Promise<AccountRecord[]> {
+    return this.loadAccountsStmt.all().map((record) => JSON.parse(record) as AccountRecord);
+  }
+
+  async saveAccount(record: AccountRecord): Promise<void> {
+    if (!this.db.open) return;
+    this.saveAccountStmt.run({ id: record.id, label: record.label, record: JSON.stringify(record), at: Date.now() });
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { AccountRecord } from '../accounts/account.js';
 import type { MediaIndex } from './media.js';
 import type { Task, TaskKind, TaskStatus } from './task.js';
 
@@ -39,5 +40,8 @@ export interface TaskStore {
   deleteFinishedBefore(before: number): Promise<number>;
   /** Keeps at most `max` tasks by deleting the oldest finished ones; returns how many went. */
   enforceCap(max: number): Promise<number>;
+  /** What the account pool remembers of each account (beside the tasks, so it survives a restart). */
+  loadAccounts(): Promise<AccountRecord[]>;
+  saveAccount(record: AccountRecord): Promise<void>;
   close(): Promise<void>;
 }

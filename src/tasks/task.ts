@@ -81,6 +81,11 @@ export interface Caller {
   owner: string | null;
   /** The name per-caller limits use: the owner, or the client's address when keys are off. */
   client?: string;
+  /**
+   * The admin view (the Bing accounts): granted to an admin key, or without admin keys to a loopback
+   * caller; `missing` when an admin key is needed and none (valid) came; `forbidden` otherwise.
+   */
+  admin?: 'granted' | 'missing' | 'forbidden';
 }
 
 /** What every generation has, whatever its kind. Times are epoch milliseconds. */

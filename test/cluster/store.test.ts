@@ -2,6 +2,7 @@
  * The Redis task store against a real redis-server: the same answers as the memory store for the same
  * writes (pages, filters, cursors, status lists, sweep, cap), and tasks that survive a Redis crash.
  */
+import { freshRecord } from '../../src/accounts/account.js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { boundedConnection } from '../../src/cluster/redis.js';
@@ -79,6 +80,14 @@ it('round-trips every field, refuses a duplicate id and ignores an update of an 
   expect(await store.get('full')).toEqual(done);
   expect((await store.page({ first: 10, status: 'FAILED' })).tasks).toEqual([]);
   expect((await store.page({ first: 10, status: 'COMPLETED' })).tasks).toEqual([done]);
+});
+
+it("keeps the account pool's records in one hash, the last write winning", async () => {
+  const record = { ...freshRecord('fp-1', 'main', 1_700_000_000_000), lastErrorCode: 'RATE_LIMITED', strikes: 2 };
+  expect(await store.loadAccounts()).toEqual([]);
+  await store.saveAccount(freshRecord('fp-1', 'old label', 0));
+  await store.saveAccount(record);
+  expect(await store.loadAccounts()).toEqual([record]);
 });
 
 describe('page', () => {

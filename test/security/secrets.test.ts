@@ -8,6 +8,7 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closedPort, startProxy, type TestProxy } from '../support/proxy.js';
+import { accountsFile } from '../accounts/support.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { FailingStore } from './support/failing-store.js';
 import { watchProcessFaults, type ProcessFaults } from './support/process-faults.js';
@@ -28,7 +29,36 @@ const SET_VALUES = [
 ];
 const FULL_SET = `MUID=${SET_VALUES[0]}; KievRPSSecAuth=${SET_VALUES[1]}; _U=${SET_VALUES[2]}; _SS=${SET_VALUES[3]}`;
 const PROXY_PASSWORD = 'proxy-sekrit-Pw9Xv2';
-const SECRETS = [COOKIE, EXPIRED, ALPHA, BETA, WRONG, '_U=', ...SET_VALUES, PROXY_PASSWORD];
+/** The account pool's: labelled accounts (one a full cookie set), an admin key, a webhook address with a token. */
+const POOL_ONE = 'pool-one-sekrit-U-Jd8Kq2Wn5Zr1';
+const POOL_MUID = 'pool-muid-sekrit-Vb3Xc7Lm0Ps4';
+const POOL_TWO = 'pool-two-sekrit-U-Ht6Gy9Fe2Ua8';
+const POOL_THREE = 'pool-three-sekrit-U-Ro4Ni1Mk7Ql3';
+const ADMIN = 'admin-secret-api-key-8e7d6c5b4a39';
+const HOOK_TOKEN = 'webhook-sekrit-token-Zq5Yw2Xv9';
+const SECRETS = [
+  COOKIE,
+  EXPIRED,
+  ALPHA,
+  BETA,
+  WRONG,
+  '_U=',
+  POOL_ONE,
+  POOL_MUID,
+  POOL_TWO,
+  POOL_THREE,
+  ADMIN,
+  HOOK_TOKEN,
+  ...SET_VALUES,
+  PROXY_PASSWORD,
+];
+const POOL_ACCOUNTS = [
+  { label: 'pool-one', cookie: `_U=${POOL_ONE}; MUID=${POOL_MUID}; SRCHHPGUSR=SRCHLANG=en` },
+  { label: 'pool-two', cookie: POOL_TWO },
+  { label: 'pool-three', cookie: POOL_THREE, maxInFlight: 2 },
+];
+const ACCOUNTS_VIEW =
+  '{ accounts { label state enabled boosts fastCreationsLeft inFlight maxInFlight generationsToday failuresToday lastErrorCode lastErrorAt coolingUntil } }';
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
@@ -113,6 +143,8 @@ describe('secrets never leave the server', () => {
   let full: Stack;
   let deadProxy: Stack;
   let proxy: TestProxy;
+  let pooled: Stack;
+  let poolFile: ReturnType<typeof accountsFile>;
   let store: FailingStore;
 
   beforeAll(async () => {
@@ -127,7 +159,8 @@ describe('secrets never leave the server', () => {
     }
     store = new FailingStore(`the store is down: cookie _U=${COOKIE}; key ${ALPHA}`);
     const keyed = { BING_COOKIE_U: COOKIE, API_KEYS: `${ALPHA},${BETA}`, ...DEADLINES };
-    [main, expired, broken, limited] = await Promise.all([
+    poolFile = accountsFile(POOL_ACCOUNTS);
+    [main, expired, broken, limited, pooled] = await Promise.all([
       startStack({ env: keyed }),
       startStack({ env: { ...keyed, BING_COOKIE_U: EXPIRED } }),
       startStack({ env: keyed, app: { store } }),
@@ -140,8 +173,21 @@ describe('secrets never leave the server', () => {
           QUEUE_MAX: '0',
         },
       }),
+      startStack({
+        env: {
+          ...keyed,
+          BING_COOKIE_U: '',
+          BING_ACCOUNTS_FILE: poolFile.file,
+          ADMIN_API_KEYS: ADMIN,
+          // Nobody listens there: the webhook's failures are logged, without its address.
+          ACCOUNT_WEBHOOK_URL: `http://127.0.0.1:9/hook?token=${HOOK_TOKEN}`,
+          ACCOUNT_WEBHOOK_TIMEOUT: '500ms',
+          ACCOUNTS_RELOAD_DEBOUNCE: '50ms',
+          ACCOUNT_COOLDOWN: '1m',
+        },
+      }),
     ]);
-    stacks.push(main, expired, broken, limited);
+    stacks.push(main, expired, broken, limited, pooled);
     proxy = await startProxy({ credentials: `bic:${PROXY_PASSWORD}` });
     const sets = { ...keyed, BING_COOKIE_U: '', BING_COOKIES: `${FULL_SET}\n` };
     [full, deadProxy] = await Promise.all([
@@ -502,6 +548,50 @@ describe('secrets never leave the server', () => {
     expect(second.text).not.toContain('PROCESSING');
     await transcript.ws(limited.url, TASK_UPDATED, { id }, bearer(BETA));
     await first;
+  });
+
+  it('through the account pool: expiry, quota, reloads and the admin view', { timeout: 30_000 }, async () => {
+    const { url, sim } = pooled;
+    await vi.waitFor(() => expect(sim.requests.filter((r) => r.method === 'GET').length).toBeGreaterThanOrEqual(3));
+    for (let i = 0; i < 3; i += 1)
+      await transcript.rest(url, 'POST', '/create/image', { query: `pooled ${i} [sim:ms=10]` }, bearer(ALPHA));
+    // The full cookie set reached the simulator whole.
+    expect(sim.requests.some((r) => r.headers.cookie?.includes(`MUID=${POOL_MUID}`))).toBe(true);
+    sim.configure({ validCookies: [POOL_ONE, POOL_THREE], quotaCookies: [POOL_THREE] });
+    for (let i = 0; i < 4; i += 1)
+      await transcript.rest(url, 'POST', '/create/image', { query: `pooled later ${i} [sim:ms=10]` }, bearer(ALPHA));
+    await transcript.graphql(url, CREATE_IMAGE, { q: 'pooled graphql [sim:ms=10]' }, bearer(BETA));
+    for (const key of [ADMIN, ALPHA, WRONG]) {
+      await transcript.rest(url, 'GET', '/accounts', undefined, bearer(key));
+      await transcript.graphql(url, ACCOUNTS_VIEW, {}, bearer(key));
+      await transcript.graphql(
+        url,
+        'mutation ($l: String!) { setAccountEnabled(label: $l, enabled: false) { label state } }',
+        { l: 'pool-one' },
+        bearer(key),
+      );
+      await transcript.ws(url, ACCOUNTS_VIEW, {}, { authorization: `Bearer ${key}` });
+    }
+    await transcript.rest(url, 'GET', '/accounts');
+    await transcript.graphql(
+      url,
+      '{ health { session accounts { active expired cooling disabled } accountExpirations } }',
+    );
+    const view = await transcript.rest(url, 'GET', '/accounts', undefined, bearer(ADMIN));
+    expect(view.status).toBe(200);
+    expect(view.text).toMatch(/"state": "expired"/);
+    expect(view.text).toMatch(/"state": "cooling"/);
+    // Bad edits of the file (one not even JSON) are refused without quoting a cookie.
+    poolFile.write(POOL_ACCOUNTS.map((account) => ({ ...account, maxInFlight: 0 })));
+    await pooled.app.reloadAccounts();
+    poolFile.write(`[{"label": "pool-one", "cookie": "${POOL_ONE}"`);
+    await pooled.app.reloadAccounts();
+    expect(pooled.logs.filter((line) => line.includes('the accounts file is not valid')).length).toBeGreaterThanOrEqual(
+      2,
+    );
+    await vi.waitFor(() =>
+      expect(pooled.logs.some((line) => line.includes('webhook could not be reached'))).toBe(true),
+    );
   });
 
   it('on the public pages', async () => {

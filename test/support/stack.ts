@@ -51,6 +51,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     MAX_SUBSCRIPTIONS_PER_KEY: '1000000',
     BING_MAX_IN_FLIGHT: '10000',
     QUEUE_MAX: '10000',
+    // An account refused with a quota page cools for a moment only: the error tests refuse one prompt and
+    // go on with the same account. The account pool's tests set their own.
+    ACCOUNT_COOLDOWN: '1ms',
     ...options.env,
   });
   const logs: string[] = [];

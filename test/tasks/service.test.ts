@@ -209,6 +209,9 @@ describe('health', () => {
       activeTasks: 0,
       fastCreations: [{ account: 'fake-account', fastCreationsLeft: null }],
       boosts: [{ account: 'fake-account', known: false, remaining: null }],
+      // A source without an account pool: no account in any state.
+      accountStates: { active: 0, expired: 0, cooling: 0, disabled: 0 },
+      accountExpirations: 0,
     });
     const created = service.createVideo({ query: 'waves' }, ANYONE);
     generations.accept(await generations.next<Submitted>('submitVideo'));

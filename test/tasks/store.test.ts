@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { freshRecord } from '../../src/accounts/account.js';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryTaskStore } from '../../src/tasks/memory-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/tasks/migrations.js';
@@ -96,6 +97,19 @@ describe.each(implementations)('$name', ({ open }) => {
     store = open();
   });
   afterEach(async () => await store.close());
+
+  it("keeps the account pool's records, one per account, the last write winning", async () => {
+    const record = {
+      ...freshRecord('fp-1', 'main', 1_700_000_000_000),
+      lastErrorCode: 'AUTH',
+      health: 'expired' as const,
+    };
+    expect(await store.loadAccounts()).toEqual([]);
+    await store.saveAccount(freshRecord('fp-1', 'old label', 0));
+    await store.saveAccount(record);
+    await store.saveAccount(freshRecord('fp-2', 'spare', 0));
+    expect(await store.loadAccounts()).toEqual([record, freshRecord('fp-2', 'spare', 0)]);
+  });
 
   it('round-trips every field, null or not', async () => {
     const bare = task({ id: 'bare' });

@@ -40,7 +40,7 @@ describe('Authenticator', () => {
     expect(open.required).toBe(false);
     expect(open.fromHeaders({ 'x-forwarded-for': 'spoofed, 10.0.0.9' }, '127.0.0.1')).toEqual({
       ok: true,
-      caller: { owner: null, client: 'ip:10.0.0.9' },
+      caller: { owner: null, client: 'ip:10.0.0.9', admin: 'forbidden' },
     });
     const direct = new Authenticator(ApiKeys.from([]), 0);
     expect(direct.clientAddress({ 'x-forwarded-for': '10.0.0.9' }, '127.0.0.1')).toBe('127.0.0.1');
