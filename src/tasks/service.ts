@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Release } from '../limits/slots.js';
 import { ACCOUNT_STATE_NAMES, type AccountInfo, type AccountState } from './accounts.js';
 import { Admission, clientOf, type ServiceLimits } from './admission.js';
-import { ServiceError, invalid, notFound } from './errors.js';
+import { ServiceError, notFound } from './errors.js';
 import { watchTask, type TaskEvents } from './events.js';
 import type {
   AccountBoosts,
