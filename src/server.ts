@@ -14,6 +14,7 @@ import { Cluster } from './cluster/index.js';
 import { redisSecrets } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { createOpenAIHandler, OPENAI_PREFIX } from './openai/index.js';
 import { createRestHandler } from './rest/index.js';
 import { fetchImage } from './http/fetch-image.js';
 import { refuseExpectation, refuseMalformed } from './http/malformed.js';
@@ -97,6 +98,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const auth = new Authenticator(keys, config.auth.trustProxy);
   const yoga = createGraphQL(config, service, auth, log, options.graphql);
   const rest = createRestHandler({ service, config, log, auth });
+  const openai = createOpenAIHandler({ service, config, log, auth, fetchImage });
 
   /** Open SSE responses: a stop cuts them, since a subscription may wait minutes for its next event. */
   const streams = new Set<ServerResponse>();
@@ -115,6 +117,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       }
       // Yoga's node handler already puts req and res in the server context: a context argument would be merged in again, per request.
       void yoga.handle(req, res);
+      return;
+    }
+    if (req.method !== 'OPTIONS' && (path === OPENAI_PREFIX || path.startsWith(`${OPENAI_PREFIX}/`))) {
+      openai(req, res);
       return;
     }
     rest(req, res);
