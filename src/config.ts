@@ -50,6 +50,8 @@ export const ENV = z.object({
   PORT: int(0, 65_535).default(7860),
   HOST: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty-printed on a terminal, JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 
   BING_COOKIE_U: list.default(''),
   BING_ORIGIN: z
@@ -83,6 +85,8 @@ export const ENV = z.object({
   SHUTDOWN_TIMEOUT: duration('ms').default('10s'),
 
   API_KEYS: list.default(''),
+  /** The keys that may read the admin views (/metrics); the same format as API_KEYS. */
+  ADMIN_API_KEYS: list.default(''),
   API_KEYS_FILE: z
     .string()
     .trim()
@@ -166,6 +170,7 @@ export function configFrom(source: Record<string, string | undefined>) {
     /** Without API keys the server stays on loopback unless HOST says otherwise. */
     host: e.HOST ?? (keysConfigured ? '0.0.0.0' : '127.0.0.1'),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     bing: {
       origin: e.BING_ORIGIN.replace(/\/+$/, ''),
       cookies: e.BING_COOKIE_U,
@@ -207,6 +212,7 @@ export function configFrom(source: Record<string, string | undefined>) {
     auth: {
       keys: e.API_KEYS,
       keysFile: e.API_KEYS_FILE,
+      adminKeys: e.ADMIN_API_KEYS,
       trustProxy: e.TRUST_PROXY,
     },
     limits: {

@@ -14,6 +14,7 @@ import { Cluster } from './cluster/index.js';
 import { redisSecrets } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { Observability } from './metrics/index.js';
 import { createOpenAIHandler, OPENAI_PREFIX } from './openai/index.js';
 import { createRestHandler } from './rest/index.js';
 import { fetchImage } from './http/fetch-image.js';
@@ -56,9 +57,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const keys = ApiKeys.from(config.auth.keys, config.auth.keysFile);
   // Whatever an unforeseen error quotes, no log line holds the cookie or a key.
   const redisPassword = config.cluster ? redisSecrets(config.cluster.redisUrl) : [];
-  const log = withoutSecrets(options.log ?? createLogger(config.logLevel), [
+  const log = withoutSecrets(options.log ?? createLogger(config.logLevel, undefined, config.logFormat), [
     ...config.bing.cookies,
     ...keys.plain,
+    ...config.auth.adminKeys,
     ...redisPassword,
   ]);
   const limits = {
@@ -71,13 +73,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   // Cluster mode (REDIS_URL): tasks, events, generations and limits shared through Redis.
   const cluster = config.cluster && new Cluster({ ...config.cluster, limits, log });
   const store = options.store ?? cluster?.store ?? openStore(config);
-  const events = options.events ?? cluster?.events ?? new LocalTaskEvents();
+  const auth = new Authenticator(keys, config.auth.trustProxy);
+  const observability = new Observability(config, auth, log);
+  const events = observability.events(options.events ?? cluster?.events ?? new LocalTaskEvents());
   const client = new BingClient({
     ...config.bing,
     schedule: options.schedule ?? new LearnedSchedule(config.schedule),
   });
   const service = new TaskService(
-    bingGenerations(client),
+    observability.generations(bingGenerations(client)),
     store,
     events,
     {
@@ -95,14 +99,18 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
     cluster?.queue,
   );
-  const auth = new Authenticator(keys, config.auth.trustProxy);
-  const yoga = createGraphQL(config, service, auth, log, options.graphql);
+  observability.observe(service);
+  const yoga = createGraphQL(config, service, auth, log, {
+    ...options.graphql,
+    plugins: [observability.graphqlPlugin()],
+  });
   const rest = createRestHandler({ service, config, log, auth });
   const openai = createOpenAIHandler({ service, config, log, auth, fetchImage });
 
   /** Open SSE responses: a stop cuts them, since a subscription may wait minutes for its next event. */
   const streams = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const server = createServer((req, res) => observability.handle(req, res, req.url?.split('?')[0] ?? '/', answer));
+  function answer(req: IncomingMessage, res: ServerResponse): void {
     const path = req.url?.split('?')[0] ?? '/';
     if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
       void answerReadiness(res, cluster ? () => cluster.readiness() : alwaysReady, () => stopping !== undefined);
@@ -124,7 +132,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       return;
     }
     rest(req, res);
-  });
+  }
   server.on('clientError', refuseMalformed);
   server.on('checkExpectation', refuseExpectation);
   const ws = attachGraphQLWebSocket(server, yoga, auth, config.http.maxBodyBytes, log);
