@@ -28,6 +28,12 @@ export interface OpenAIDeps {
 
 export const OPENAI_PREFIX = '/v1';
 
+function unreadBody(req: IncomingMessage): boolean {
+  return (
+    !req.complete && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)
+  );
+}
+
 const notFound = (path: string): Reply =>
   openAIError(404, 'invalid_request_error', 'not_found', `Unknown request URL: ${path}.`);
 
@@ -105,8 +111,13 @@ export function createOpenAIHandler(deps: OpenAIDeps): (req: IncomingMessage, re
     void answer(req, path)
       .catch((error: unknown) => failed(error, path))
       .then((reply) => {
-        if (reply) send(res, reply, corsHeaders(config.http.cors, req.headers.origin));
-        else if (!res.destroyed) res.destroy();
+        if (!reply) {
+          if (!res.destroyed) res.destroy();
+          return;
+        }
+        const cors = corsHeaders(config.http.cors, req.headers.origin);
+        // A body the answer did not read (a refused key) is not worth reading: the connection ends here.
+        send(res, reply, unreadBody(req) ? { ...cors, connection: 'close' } : cors);
       });
   };
 }

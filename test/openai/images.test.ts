@@ -118,3 +118,58 @@ describe('models', () => {
     expect((await failure(client.models.retrieve('gpt-5'))).status).toBe(404);
   });
 });
+
+describe('upstream failures and limits', () => {
+  let limited: Stack;
+  let open: OpenAI;
+  beforeAll(async () => {
+    limited = await startStack({ sim: QUICK, env: { IMAGE_DEADLINE: '1s', RATE_LIMIT_PER_MINUTE: '3' } });
+    open = new OpenAI({ apiKey: 'unused', baseURL: `${limited.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(() => limited.close());
+
+  it('Bing failing is a 502 upstream_error', async () => {
+    const error = await failure(open.images.generate({ prompt: 'a cat [sim:unavailable]' }));
+    expect(error.status).toBe(502);
+    expect(error.code).toBe('upstream_error');
+  });
+
+  it('a generation past its deadline is a 504 timeout', async () => {
+    const error = await failure(open.images.generate({ prompt: 'a cat [sim:never]' }));
+    expect(error.status).toBe(504);
+    expect(error.code).toBe('timeout');
+  });
+
+  it('past the rate limit is a 429 with Retry-After, shared with REST', async () => {
+    const rest = await fetch(`${limited.url}/create/image`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'a dog' }),
+    });
+    expect(rest.status).toBe(200);
+    const error = await failure(open.images.generate({ prompt: 'a cat' }));
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error.code).toBe('rate_limit_exceeded');
+    expect(Number(error.headers?.['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('answers bad bodies and unknown routes in the same shape', async () => {
+    const post = (body: string) =>
+      fetch(`${limited.url}/v1/images/generations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    const broken = await post('{"prompt": ');
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_body' } });
+    const format = await post('{"prompt":"a cat","response_format":"png"}');
+    expect(await format.json()).toMatchObject({ error: { param: 'response_format' } });
+    const unknown = await fetch(`${limited.url}/v1/chat/completions`, { method: 'POST' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'not_found' } });
+    const method = await fetch(`${limited.url}/v1/images/generations`);
+    expect(method.status).toBe(405);
+    expect(method.headers.get('allow')).toBe('POST');
+  });
+});
