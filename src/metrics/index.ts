@@ -50,7 +50,12 @@ export class Observability {
 
   /** Yoga's Prometheus plugin, on this registry; /metrics itself is served here, not by Yoga. */
   graphqlPlugin(): Plugin {
-    return usePrometheus({ registry: this.#metrics.registry, endpoint: false }) as Plugin;
+    // Operation names are the caller's to choose: as a label they would grow the registry without bound.
+    return usePrometheus({
+      registry: this.#metrics.registry,
+      endpoint: false,
+      labels: { operationName: false },
+    }) as Plugin;
   }
 
   /** Every request: its id echoed and in scope for the log, its route counted, and /metrics answered. */
