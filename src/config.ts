@@ -79,6 +79,8 @@ export const ENV = z.object({
   PORT: int(0, 65_535).default(7860),
   HOST: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty-printed on a terminal, JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 
   BING_COOKIE_U: list.default(''),
   BING_COOKIES: cookieSets.default(''),
@@ -230,6 +232,7 @@ export function configFrom(source: Record<string, string | undefined>) {
     /** Without API keys the server stays on loopback unless HOST says otherwise. */
     host: e.HOST ?? (keysConfigured ? '0.0.0.0' : '127.0.0.1'),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     bing: {
       origin: e.BING_ORIGIN.replace(/\/+$/, ''),
       /** Each account: a `_U` value (BING_COOKIE_U) or a full cookie set (BING_COOKIES). Never logged. */

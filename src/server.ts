@@ -21,6 +21,8 @@ import { redisSecrets } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { keepLearnedTiming } from './learned-timing.js';
 import { createLogger, type Logger } from './log.js';
+import { Observability } from './metrics/index.js';
+import { createOpenAIHandler, OPENAI_PREFIX } from './openai/index.js';
 import { createRestHandler } from './rest/index.js';
 import { fetchImage } from './http/fetch-image.js';
 import { fetchMedia } from './http/fetch-media.js';
@@ -77,7 +79,7 @@ function openStore(config: Config): TaskStore {
 export function createApp(config: Config, options: AppOptions = {}): App {
   const keys = ApiKeys.from(config.auth.keys, config.auth.keysFile);
   const adminKeys = ApiKeys.from(config.auth.adminKeys, config.auth.adminKeysFile);
-  const bareLog = options.log ?? createLogger(config.logLevel);
+  const bareLog = options.log ?? createLogger(config.logLevel, undefined, config.logFormat);
   const source = new AccountsSource({
     environment: environmentAccounts(config.accounts.cookies, config.limits.inFlightPerAccount),
     file: config.accounts.file,
@@ -125,7 +127,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         log,
       )
     : undefined;
-  const sharedEvents = options.events ?? cluster?.events ?? new LocalTaskEvents();
+  const auth = new Authenticator(keys, config.auth.trustProxy, adminKeys);
+  const observability = new Observability(config, auth, log);
+  const sharedEvents = observability.events(options.events ?? cluster?.events ?? new LocalTaskEvents());
   const events = mirror ? mirror.watching(sharedEvents) : sharedEvents;
   const schedule = options.schedule ?? new LearnedSchedule(config.schedule);
   const client = new BingClient({
@@ -155,7 +159,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     void generations.checkSessions().catch(() => undefined);
   };
   const service = new TaskService(
-    generations,
+    observability.generations(generations),
     store,
     events,
     {
@@ -174,15 +178,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
     cluster?.queue,
   );
-  const auth = new Authenticator(keys, config.auth.trustProxy, adminKeys);
-  const yoga = createGraphQL(config, service, auth, log, options.graphql);
+  observability.observe(service);
+  const yoga = createGraphQL(config, service, auth, log, {
+    ...options.graphql,
+    plugins: [observability.graphqlPlugin()],
+  });
   const rest = createRestHandler({ service, config, log, auth });
+  const openai = createOpenAIHandler({ service, config, log, auth, fetchImage });
   const page = createPageHandler(log);
   const media = mirror && createMediaHandler(mirror, auth, config.http.cors, log);
 
   /** Open SSE responses: a stop cuts them, since a subscription may wait minutes for its next event. */
   const streams = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const server = createServer((req, res) => observability.handle(req, res, req.url?.split('?')[0] ?? '/', answer));
+  function answer(req: IncomingMessage, res: ServerResponse): void {
     const path = req.url?.split('?')[0] ?? '/';
     if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
       void answerReadiness(res, cluster ? () => cluster.readiness() : alwaysReady, () => stopping !== undefined);
@@ -207,8 +216,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       media(req, res);
       return;
     }
+    if (req.method !== 'OPTIONS' && (path === OPENAI_PREFIX || path.startsWith(`${OPENAI_PREFIX}/`))) {
+      openai(req, res);
+      return;
+    }
     rest(req, res);
-  });
+  }
   server.on('clientError', refuseMalformed);
   server.on('checkExpectation', refuseExpectation);
   const ws = attachGraphQLWebSocket(server, yoga, auth, config.http.maxBodyBytes, log);

@@ -125,6 +125,8 @@ function csrfPreventionForPosts(): Plugin {
 export interface GraphQLOptions {
   /** Queries executed by graphql-jit (default true); false answers everything with graphql-js. */
   jit?: boolean;
+  /** Plugins of other surfaces (metrics), after the server's own. */
+  plugins?: Plugin[];
 }
 
 export function createGraphQL(
@@ -141,6 +143,7 @@ export function createGraphQL(
       useValidationCache(),
       ...(options.jit === false ? [] : [useJitForQueries(log)]),
       useOptionsCache(auth),
+      ...(options.plugins ?? []),
     ],
     schema,
     graphqlEndpoint: '/graphql',

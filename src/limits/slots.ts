@@ -49,6 +49,11 @@ export class Slots {
     });
   }
 
+  /** Generations waiting in turn for a slot. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
   /** A slot whatever the capacity: for generations resumed at start, which Bing is already running. */
   force(): Release {
     this.#used += 1;

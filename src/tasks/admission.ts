@@ -90,6 +90,11 @@ export class Admission {
     return this.#slots.force();
   }
 
+  /** What is held and waiting now, over every caller (the metrics' gauges). */
+  load(): { queued: number; subscriptions: number } {
+    return { queued: this.#slots.waiting, subscriptions: this.#subscriptions.total };
+  }
+
   /** Holds one of the caller's subscriptions open, or throws RATE_LIMITED. */
   subscription(caller: Caller): Release {
     const release = this.#subscriptions.tryHold(clientOf(caller));

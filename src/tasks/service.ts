@@ -175,6 +175,11 @@ export class TaskService {
     return account;
   }
 
+  /** Generations waiting for a slot in this process, and subscriptions open on it. */
+  load(): { queued: number; subscriptions: number } {
+    return this.#admission.load();
+  }
+
   async getTask(id: string, caller: Caller): Promise<Task | undefined> {
     const task = await this.#store.get(id);
     return task && this.#visible(task, caller) ? task : undefined;
