@@ -13,6 +13,7 @@ import { startStack, type Stack } from '../support/stack.js';
 
 const BIN = join(import.meta.dirname, '../../bin/bing-create.js');
 const KEY = 'cli-key-0123456789abcdef';
+const ADMIN = 'cli-admin-key-0123456789abcdef';
 
 interface Run {
   status: number;
@@ -38,7 +39,7 @@ let stack: Stack;
 let out: string;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { API_KEYS: KEY } });
+  stack = await startStack({ env: { API_KEYS: KEY, ADMIN_API_KEYS: ADMIN } });
   out = mkdtempSync(join(tmpdir(), 'bing-create-'));
 });
 afterAll(async () => {
@@ -157,10 +158,16 @@ describe('bing-create', () => {
     expect(run.stderr).toMatch(/^NOT_FOUND: /m);
   });
 
-  it("prints the server's answer to accounts, in words, and exits non-zero when it is refused", async () => {
-    const run = await cli([...server(), 'accounts']);
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toMatch(/^[A-Z_]+: .+/m);
+  it('lists the accounts to an admin key, and names the refusal to any other', async () => {
+    const listed = await cli(['--server', stack.url, '--api-key', ADMIN, 'accounts']);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toMatch(/^\S+\t(ACTIVE|EXPIRED|COOLING|DISABLED)\tboosts /m);
+    const json = await cli(['--server', stack.url, '--api-key', ADMIN, '--json', 'accounts']);
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ state: expect.any(String) })]);
+    const refused = await cli([...server(), 'accounts']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/^[A-Z_]+: .+/m);
+    expect(refused.stdout + refused.stderr).not.toContain(KEY);
   });
 });
 
