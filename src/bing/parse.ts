@@ -197,6 +197,9 @@ function revisedPrompt(html: string, tags: string[]): string | null {
  * One image poll's body. Throws a BingError for a failure; a `retryable` one when the body could not be
  * read at all, since the next poll may well read fine.
  */
+/** The sign-in invitation of a signed-out page (Image Creator's "Join & create" box, the sign-in link). */
+const SIGNED_OUT = /id="gil_signin"|href="[^"]*\/fd\/auth\/signin/i;
+
 export function parseImagePoll(body: string, origin: string): ImagePollState {
   const trimmed = body.trim();
   if (trimmed === '') return { state: 'pending' };
@@ -224,6 +227,12 @@ export function parseImagePoll(body: string, origin: string): ImagePollState {
   const candidates = sources.filter((src) => /\/th\/id\//i.test(decodeHTML(src)) || isPlaceholderImage(src));
   if (candidates.length === 0) {
     if (styled) throw finishedWithoutImage();
+    if (SIGNED_OUT.test(trimmed)) {
+      throw new BingError(
+        'AUTH',
+        'Bing answered a poll with its sign-in page: the cookie expired while the generation was running.',
+      );
+    }
     if (!trimmed.includes('<') || (sources.length === 0 && RESULT_MARKUP.test(trimmed))) throw unparseable('image');
     return PENDING_MARKUP.test(trimmed) ? { state: 'pending' } : { state: 'pending', hint: 'unrecognised' };
   }

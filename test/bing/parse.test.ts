@@ -372,3 +372,11 @@ describe('image poll: what the newer wrappers know', () => {
     expect(error.message).toMatch(/incomplete session.*full cookie set/);
   });
 });
+
+describe('an image poll answered with the sign-in page', () => {
+  it('is AUTH at once, not a page to wait out', () => {
+    const page =
+      '<html><body><div id="gil_signin"><p>Join &amp; create</p><a href="/fd/auth/signin?action=interactive">Sign in</a></div></body></html>';
+    expect(() => parseImagePoll(page, 'https://www.bing.com')).toThrow(expect.objectContaining({ code: 'AUTH' }));
+  });
+});
