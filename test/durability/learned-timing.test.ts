@@ -36,8 +36,9 @@ function pendingPolls(prompt: string): number {
 }
 
 it('keeps the learned timing in the task database across a restart', { timeout: 60_000 }, async () => {
-  // DALL-E 15-45 s (three times its 5-15 s prior), at a hundredth of real time.
-  sim = await startSimulator({ timeScale: 0.01, profile: 'slower' });
+  // DALL-E 30-31 s (three times its 5-15 s prior, and narrow, so that what a run finds does not depend
+  // on the draw), at a hundredth of real time.
+  sim = await startSimulator({ timeScale: 0.01, durations: { DALLE: { minMs: 30_000, maxMs: 31_000 } } });
   data = tempDir('learned-timing-');
   const env = serverEnv(sim.url, data.dir, { POLL_INTERVAL: '900ms', POLL_MAX_INTERVAL: '10s' });
 
@@ -59,7 +60,7 @@ it('keeps the learned timing in the task database across a restart', { timeout: 
   const second = await spawnServer(env);
   const prompts = ['warm 0', 'warm 1', 'warm 2'];
   await Promise.all(prompts.map((p) => createImage(second.url, p)));
-  // Learned: the first poll comes near the shortest run seen (about 15 s), so few polls find it running.
+  // Learned: the first poll comes near the shortest run seen (about 30 s), so few polls find it running.
   const warm = prompts.map(pendingPolls);
   expect(Math.max(...warm)).toBeLessThan(pendingPolls('cold 0'));
   expect(warm.reduce((a, b) => a + b, 0) / warm.length).toBeLessThanOrEqual(pendingPolls('cold 0') / 2);
