@@ -4,16 +4,8 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { extensionOf as knownExtension } from '../media/types.js';
 import { CliFailure } from './failure.js';
-
-const EXTENSIONS: Record<string, string> = {
-  'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/webp': 'webp',
-  'image/gif': 'gif',
-  'video/mp4': 'mp4',
-  'video/webm': 'webm',
-};
 
 export function slug(prompt: string): string {
   const words = prompt
@@ -26,8 +18,7 @@ export function slug(prompt: string): string {
 }
 
 export function extensionOf(contentType: string | null, url: string): string {
-  const type = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
-  const known = EXTENSIONS[type];
+  const known = knownExtension(contentType?.split(';')[0]?.trim().toLowerCase() ?? '');
   if (known) return known;
   const fromPath = /\.([a-z0-9]{2,4})$/i.exec(new URL(url).pathname)?.[1];
   return fromPath?.toLowerCase() ?? 'bin';

@@ -3,24 +3,14 @@
  * No cookie and no proxy address ever crosses it.
  */
 
-export type AccountState = 'active' | 'expired' | 'cooling' | 'disabled';
+import type { AccountState } from '../accounts/account.js';
+import type { AccountView } from '../accounts/pool.js';
+
+export type { AccountState };
 export const ACCOUNT_STATE_NAMES: readonly AccountState[] = ['active', 'expired', 'cooling', 'disabled'];
 
-export interface AccountInfo {
-  label: string;
-  state: AccountState;
-  enabled: boolean;
-  /** Boosts left; null when Bing has not said. */
-  boosts: number | null;
-  fastCreationsLeft: number | null;
-  inFlight: number;
-  maxInFlight: number;
-  generationsToday: number;
-  failuresToday: number;
-  lastErrorCode: string | null;
-  lastErrorAt: number | null;
-  coolingUntil: number | null;
-}
+/** An account as the views show it: the pool's view without its internal id. */
+export type AccountInfo = Omit<AccountView, 'id'>;
 
 export interface AccountsView {
   list(): AccountInfo[];
