@@ -117,9 +117,9 @@ export const ENV = z.object({
   POLL_RETRIES: int(0, 20).default(4),
   POLL_RETRY_BASE: duration('ms').default('500ms'),
   POLL_RETRY_MAX: duration('ms').default('8s'),
-  POLL_INTERVAL: duration('ms').default('900ms'),
+  POLL_INTERVAL: duration('ms').default('950ms'),
   POLL_MAX_INTERVAL: duration('ms').default('10s'),
-  POLL_LEARN_WINDOW: int(1, 10_000).default(16),
+  POLL_LEARN_WINDOW: int(1, 10_000).default(64),
   TIME_SCALE: z.coerce.number().positive().max(100).default(1),
 
   TASK_STORE: z.enum(['sqlite', 'memory']).default('sqlite'),

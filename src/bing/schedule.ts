@@ -4,16 +4,18 @@
  * estimate of the shortest run can move earlier as well as later.
  *
  * Per kind, from the last `window` runs:
- * - the shortest run is the earliest point estimate (the middle of a narrow interval, or the upper end
- *   of a wide one: a run found at the first poll took "at most this long"), less the mean spacing of
- *   the lowest points, since the shortest of a few runs lies above the shortest possible;
+ * - the shortest run is the earliest upper end (a run found at the first poll took "at most this long"),
+ *   less the mean spacing of the lowest ends, since the shortest of a few runs lies above the shortest
+ *   possible;
  * - the first poll goes there, then one every `intervalMs` up to past the longest run seen (never
  *   before the expected maximum), then the tail backs off;
  * - a wide interval near the front, among the last two runs, is bisected by one extra, earlier poll (a
  *   probe) on the next runs: if a run is done at the probe, the estimate halves; if not, it narrows;
  * - a kind with no history probes from an eighth of its expected minimum, doubling up to it, so that
  *   a run many times faster than expected is seen within about twice its duration.
- * A window of the last runs bounds how long a change of Bing's speed takes to be followed.
+ * A window of the last runs (64 by default) bounds how long a slow-down takes to be followed; a speed-up
+ * is noticed within a few runs (several found at or before the estimated front), and the runs before it
+ * are then forgotten.
  */
 import type { GenerationKind } from './protocol.js';
 
@@ -59,11 +61,11 @@ export const DEFAULT_EXPECTED: Record<GenerationKind, DurationRange> = {
 
 export const DEFAULT_SCHEDULE: LearnedScheduleOptions = {
   timeScale: 1,
-  intervalMs: 900,
+  intervalMs: 950,
   maxIntervalMs: 10_000,
   tailBackoff: 1.5,
   expected: DEFAULT_EXPECTED,
-  window: 16,
+  window: 64,
   coldProbeShare: 1 / 8,
 };
 
@@ -100,7 +102,65 @@ const END_MARGIN = 2;
 /** Located runs needed before the front is extrapolated, and how far back (a share of it) it may go at most. */
 const MIN_LOCATED = 2;
 const MAX_STEP_BACK = 0.5;
+/**
+ * Bing sped up when `hits` of the last `recent` runs, and `margin` more than the older runs' share would
+ * give, were already done at a first poll or probe by the front of the (at least `older`) runs before them.
+ */
+const SPED_UP = { recent: 8, hits: 4, margin: 4, older: 8 };
 const KINDS: readonly GenerationKind[] = Object.keys(DEFAULT_EXPECTED) as GenerationKind[];
+
+const isNarrow = (run: Observation, intervalMs: number) => run.hi - run.lo <= NARROW * intervalMs;
+
+/**
+ * The estimated shortest run. Upper ends: a poll's "done" bounds a run from above. The shortest of a few
+ * runs lies about one spacing above the shortest possible, and each run found at its first poll (a wide
+ * interval at the front) one more spacing below: the spacing is read from the runs just above the front.
+ */
+function frontOf(runs: readonly Observation[], intervalMs: number): number {
+  const located = runs
+    .filter((run) => isNarrow(run, intervalMs))
+    .map((run) => run.hi)
+    .sort((a, b) => a - b);
+  let firstPollMs = Math.min(...runs.map((run) => run.hi));
+  const front = located[0];
+  if (front !== undefined && located.length >= MIN_LOCATED) {
+    const quarter = located[Math.max(1, Math.ceil(located.length / 4) - 1)] ?? front;
+    const span = Math.max(intervalMs, quarter - front);
+    const within = located.filter((hi) => hi > front && hi <= front + span).length;
+    const spacing = span / Math.max(1, within);
+    const hits = runs.filter((run) => !isNarrow(run, intervalMs) && run.hi <= front).length;
+    // Bounded: a few runs give a rough spacing, and one wrong step must not send every poll to the start.
+    const step = Math.min((hits + 1) * spacing, front * MAX_STEP_BACK);
+    firstPollMs = Math.max(0, Math.min(firstPollMs, front - step));
+  }
+  return firstPollMs;
+}
+
+/**
+ * Whether the last runs no longer fit the older ones because Bing sped up. The older runs are then
+ * forgotten, so that a long window, which places the front precisely while Bing keeps its speed, does
+ * not keep the first poll late for a window of runs after it got faster (seeing results late). A
+ * slow-down needs no such test: it costs early polls, never late results, and the window ages it out;
+ * the order in which runs end (short ones first after any start) makes a "slower" test fire by mistake.
+ */
+function spedUp(runs: readonly Observation[], intervalMs: number): boolean {
+  if (runs.length < SPED_UP.recent + SPED_UP.older) return false;
+  const older = runs.slice(0, -SPED_UP.recent);
+  const front = frontOf(older, intervalMs);
+  // Found at a first poll or a probe near the front: a wide interval there.
+  const atFront = (some: readonly Observation[]) =>
+    some.filter((run) => !isNarrow(run, intervalMs) && run.hi <= front + intervalMs).length;
+  // Where runs are narrow beside the interval, many end by the first poll even while Bing keeps its speed.
+  const usual = (atFront(older) / older.length) * SPED_UP.recent;
+  return atFront(runs.slice(-SPED_UP.recent)) >= Math.max(SPED_UP.hits, usual + SPED_UP.margin);
+}
+
+/** Probes from `share` of `untilMs`, doubling up to it. */
+function ladder(untilMs: number, share: number): number[] {
+  const probes: number[] = [];
+  for (let t = untilMs * share; t > 0 && t < untilMs; t *= 2) probes.push(t);
+  return probes;
+}
 
 export class LearnedSchedule implements PollScheduler {
   readonly #options: LearnedScheduleOptions;
@@ -132,30 +192,14 @@ export class LearnedSchedule implements PollScheduler {
     const range = expected[kind];
     const runs = this.#runs.get(kind) ?? [];
     if (runs.length === 0) {
-      const probes: number[] = [];
-      for (let t = range.minMs * coldProbeShare; t > 0 && t < range.minMs; t *= 2) probes.push(t);
-      return { probes, firstPollMs: range.minMs, endMs: Math.max(range.maxMs, range.minMs) };
+      return {
+        probes: ladder(range.minMs, coldProbeShare),
+        firstPollMs: range.minMs,
+        endMs: Math.max(range.maxMs, range.minMs),
+      };
     }
-    const narrow = (run: Observation) => run.hi - run.lo <= NARROW * intervalMs;
-    // Upper ends: a poll's "done" bounds a run from above. The shortest of a few runs lies about one
-    // spacing above the shortest possible, and each run found at its first poll (a wide interval at the
-    // front) one more spacing below: the spacing is read from the runs just above the front.
-    const located = runs
-      .filter(narrow)
-      .map((run) => run.hi)
-      .sort((a, b) => a - b);
-    let firstPollMs = Math.min(...runs.map((run) => run.hi));
-    const front = located[0];
-    if (front !== undefined && located.length >= MIN_LOCATED) {
-      const quarter = located[Math.max(1, Math.ceil(located.length / 4) - 1)] ?? front;
-      const span = Math.max(intervalMs, quarter - front);
-      const within = located.filter((hi) => hi > front && hi <= front + span).length;
-      const spacing = span / Math.max(1, within);
-      const hits = runs.filter((run) => !narrow(run) && run.hi <= front).length;
-      // Bounded: a few runs give a rough spacing, and one wrong step must not send every poll to the start.
-      const step = Math.min((hits + 1) * spacing, front * MAX_STEP_BACK);
-      firstPollMs = Math.max(0, Math.min(firstPollMs, front - step));
-    }
+    const narrow = (run: Observation) => isNarrow(run, intervalMs);
+    const firstPollMs = frontOf(runs, intervalMs);
     const longest = Math.max(...runs.map((run) => run.hi));
     const endMs = Math.max(range.maxMs, longest * END_MARGIN, firstPollMs + intervalMs);
     // The most recent wide interval near the front, if any, is bisected.
@@ -201,6 +245,7 @@ export class LearnedSchedule implements PollScheduler {
     const runs = this.#runs.get(kind) ?? [];
     runs.push(run);
     while (runs.length > this.#options.window) runs.shift();
+    if (spedUp(runs, this.#options.intervalMs)) runs.splice(0, runs.length - SPED_UP.recent);
     this.#runs.set(kind, runs);
     this.#plans.delete(kind);
   }

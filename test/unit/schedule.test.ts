@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { GenerationKind } from '../../src/bing/protocol.js';
-import { DEFAULT_EXPECTED, FixedSchedule, LearnedSchedule, type PollScheduler } from '../../src/bing/schedule.js';
+import {
+  DEFAULT_EXPECTED,
+  DEFAULT_SCHEDULE,
+  FixedSchedule,
+  LearnedSchedule,
+  type PollScheduler,
+} from '../../src/bing/schedule.js';
 
 /** The times (ms after submit) at which a run would be polled, up to `untilMs`. */
 function pollTimes(schedule: PollScheduler, kind: GenerationKind, untilMs: number): number[] {
@@ -47,7 +53,8 @@ describe('LearnedSchedule without history', () => {
     const times = pollTimes(new LearnedSchedule(), 'DALLE', 15_000);
     expect(times.slice(0, 4)).toEqual([625, 1_250, 2_500, 5_000]);
     const dense = times.slice(4);
-    for (let i = 1; i < dense.length; i += 1) expect(dense[i]! - dense[i - 1]!).toBeCloseTo(900, 6);
+    for (let i = 1; i < dense.length; i += 1)
+      expect(dense[i]! - dense[i - 1]!).toBeCloseTo(DEFAULT_SCHEDULE.intervalMs, 6);
     expect(times.at(-1)).toBeGreaterThan(14_000);
   });
 
@@ -73,7 +80,7 @@ describe('LearnedSchedule without history', () => {
   it('scales every time with timeScale', () => {
     const fast = new LearnedSchedule({ timeScale: 0.01 });
     expect(fast.nextDelay('DALLE', 0)).toBeCloseTo(6.25);
-    expect(fast.nextDelay('DALLE', 50)).toBeCloseTo(9);
+    expect(fast.nextDelay('DALLE', 50)).toBeCloseTo(DEFAULT_SCHEDULE.intervalMs / 100);
     expect(fast.nextDelay('DALLE', 100_000)).toBeCloseTo(100);
   });
 });
@@ -119,6 +126,37 @@ describe('LearnedSchedule learning from interval-censored runs', () => {
     expect(sped).toBeLessThan(12_000);
     for (let i = 0; i < 16; i += 1) runOnce(schedule, 'GPT4O', uniform(20_000, 70_000));
     expect(schedule.plan('GPT4O').firstPollMs).toBeGreaterThan(15_000);
+  });
+
+  it('follows a speed-up within a few runs, whatever its window, by forgetting the runs before it', () => {
+    const schedule = new LearnedSchedule();
+    for (let i = 0; i < 64; i += 1) runOnce(schedule, 'GPT4O', uniform(20_000, 70_000));
+    expect(schedule.plan('GPT4O').firstPollMs).toBeGreaterThan(15_000);
+    const delays: number[] = [];
+    for (let i = 0; i < 24; i += 1) delays.push(runOnce(schedule, 'GPT4O', uniform(6_000, 21_000)).delay);
+    expect(schedule.snapshot().kinds.GPT4O!.length).toBeLessThan(32);
+    expect(schedule.plan('GPT4O').firstPollMs).toBeLessThan(9_000);
+    const late = delays.slice(-8);
+    expect(late.reduce((a, b) => a + b, 0) / late.length).toBeLessThan(1_000);
+  });
+
+  it('keeps its whole window while Bing keeps its speed: no speed-up is seen by chance', () => {
+    // Durations as the priors expect; VIDEO narrow beside the interval, so that many runs end by the first poll.
+    for (const [kind, min, max] of [
+      ['DALLE', 5_000, 15_000],
+      ['GPT4O', 20_000, 70_000],
+      ['VIDEO', 1_000, 3_000],
+    ] as const) {
+      const schedule = new LearnedSchedule({ expected: { ...DEFAULT_EXPECTED, [kind]: { minMs: min, maxMs: max } } });
+      const { window } = DEFAULT_SCHEDULE;
+      // Until the window is full, a front first placed too late may be corrected by forgetting: after, never.
+      for (let i = 0; i < 2 * window; i += 1) runOnce(schedule, kind, uniform(min, max));
+      while (schedule.snapshot().kinds[kind]!.length < window) runOnce(schedule, kind, uniform(min, max));
+      for (let i = 0; i < 1_000; i += 1) {
+        runOnce(schedule, kind, uniform(min, max));
+        expect(schedule.snapshot().kinds[kind]!.length).toBe(window);
+      }
+    }
   });
 
   it('keeps each kind apart and ignores observations that are not times', () => {
