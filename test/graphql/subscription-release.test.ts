@@ -4,7 +4,7 @@
  * running, over graphql-ws (socket closed, or the operation completed by the client) and over SSE.
  */
 import { createClient, type Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { openSse } from '../support/sse.js';
 import { gql, startStack, type Stack } from '../support/stack.js';
@@ -74,44 +74,61 @@ async function fill(client: Client): Promise<Array<() => void>> {
   return opened.map(({ stop }) => stop);
 }
 
-async function refused(client: Client): Promise<void> {
-  const { message } = await firstMessage(client).catch((errors: unknown) => ({ message: { errors } as Message }));
-  expect(message.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
+/** One more subscription, on a socket of its own, is refused. */
+async function refused(): Promise<void> {
+  const client = wsClient();
+  try {
+    const { message } = await firstMessage(client).catch((errors: unknown) => ({ message: { errors } as Message }));
+    expect(message.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
+  } finally {
+    await client.dispose();
+  }
+}
+
+/** Every subscription's place is free again (the gauge reads none open). */
+async function allReleased(): Promise<void> {
+  await vi.waitFor(async () => expect(await openGauge()).toBe(0), { timeout: 5_000 });
+}
+
+/** As many new subscriptions as the limit are accepted at once, on a socket of their own. */
+async function fillAnew(): Promise<void> {
+  const client = wsClient();
+  try {
+    await fill(client);
+  } finally {
+    await client.dispose();
+  }
 }
 
 describe('a subscriber that goes away releases its subscription while the task still runs', () => {
+  afterEach(async () => {
+    await allReleased();
+    // All of it happened while the task did not change.
+    expect(await updatedAt()).toBe(startedAt);
+  });
+
   it('over graphql-ws, when the socket closes', async () => {
     expect(await openGauge()).toBe(0);
     const client = wsClient();
     await fill(client);
     expect(await openGauge()).toBe(LIMIT);
-    await refused(client);
+    await refused();
     await client.dispose();
-    await vi.waitFor(async () => expect(await openGauge()).toBe(0), { timeout: 5_000 });
-    // Every place is free again: as many new subscriptions are accepted at once.
-    const next = wsClient();
-    try {
-      await fill(next);
-    } finally {
-      await next.dispose();
-    }
-    await vi.waitFor(async () => expect(await openGauge()).toBe(0), { timeout: 5_000 });
-    expect(await updatedAt()).toBe(startedAt);
+    await allReleased();
+    await fillAnew();
   });
 
   it('over graphql-ws, when the client completes the operation and keeps the socket', async () => {
     const client = wsClient();
     try {
       const stops = await fill(client);
-      await refused(client);
+      await refused();
       for (const stop of stops) stop();
-      await vi.waitFor(async () => expect(await openGauge()).toBe(0), { timeout: 5_000 });
+      await allReleased();
       await fill(client);
     } finally {
       await client.dispose();
     }
-    await vi.waitFor(async () => expect(await openGauge()).toBe(0), { timeout: 5_000 });
-    expect(await updatedAt()).toBe(startedAt);
   });
 
   it('over SSE, when the client aborts the request', async () => {
@@ -119,16 +136,9 @@ describe('a subscriber that goes away releases its subscription while the task s
     for (let i = 0; i < LIMIT; i++) open.push(await openSse<Message>(stack.url, UPDATES, { id }));
     for (const { first } of open) expect(first.data?.videoTaskUpdated).toEqual({ id, status: 'PROCESSING' });
     expect(await openGauge()).toBe(LIMIT);
-    const extra = wsClient();
-    try {
-      await refused(extra);
-      for (const { abort } of open) abort();
-      await vi.waitFor(async () => expect(await openGauge()).toBe(0), { timeout: 5_000 });
-      await fill(extra);
-    } finally {
-      await extra.dispose();
-    }
-    await vi.waitFor(async () => expect(await openGauge()).toBe(0), { timeout: 5_000 });
-    expect(await updatedAt()).toBe(startedAt);
+    await refused();
+    for (const { abort } of open) abort();
+    await allReleased();
+    await fillAnew();
   });
 });
