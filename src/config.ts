@@ -235,11 +235,6 @@ export function configFrom(source: Record<string, string | undefined>) {
     logFormat: e.LOG_FORMAT,
     bing: {
       origin: e.BING_ORIGIN.replace(/\/+$/, ''),
-      /** Each account: a `_U` value (BING_COOKIE_U) or a full cookie set (BING_COOKIES). Never logged. */
-      accounts: [
-        ...e.BING_COOKIE_U.map((u) => ({ cookie: `_U=${u}` })),
-        ...e.BING_COOKIES.map((cookie) => ({ cookie })),
-      ],
       proxy: { httpsProxy: e.HTTPS_PROXY, httpProxy: e.HTTP_PROXY, noProxy: e.NO_PROXY },
       sessionTtlMs: e.BING_SESSION_TTL,
       connections: e.BING_CONNECTIONS,
@@ -255,7 +250,7 @@ export function configFrom(source: Record<string, string | undefined>) {
       maxBodyBytes: 5 * 1024 * 1024,
     },
     accounts: {
-      /** BING_COOKIE_U and BING_COOKIES: unlabelled accounts. */
+      /** BING_COOKIE_U (`_U` values) and BING_COOKIES (full cookie sets): unlabelled accounts. Never logged. */
       cookies: [...e.BING_COOKIE_U, ...e.BING_COOKIES],
       file: e.BING_ACCOUNTS_FILE,
       reloadDebounceMs: e.ACCOUNTS_RELOAD_DEBOUNCE,

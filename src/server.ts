@@ -92,7 +92,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   // Whatever an unforeseen error quotes, no log line holds a cookie, a key or the webhook's address.
   const redisPassword = config.cluster ? redisSecrets(config.cluster.redisUrl) : [];
   const fixedSecrets = [
-    ...credentialSecrets(config.bing.accounts),
     ...[config.bing.proxy.httpsProxy, config.bing.proxy.httpProxy].flatMap((proxy) =>
       proxy ? proxySecrets(proxy) : [],
     ),
@@ -103,6 +102,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   const accountSecrets = (specs: ReadonlyArray<{ cookie: string; proxy?: string | null | undefined }>) =>
     credentialSecrets(specs.map(({ cookie, proxy }) => ({ cookie, proxy: proxy ?? undefined })));
+  // Every account the server starts with, the environment's (BING_COOKIE_U, BING_COOKIES) and the file's: an
+  // environment account the file also names is left out of the list only when it is the very same cookie.
   let secrets: readonly string[] = [...fixedSecrets, ...accountSecrets(initialAccounts)];
   const log = withoutSecrets(bareLog, () => secrets);
   const limits = {
@@ -132,12 +133,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const sharedEvents = observability.events(options.events ?? cluster?.events ?? new LocalTaskEvents());
   const events = mirror ? mirror.watching(sharedEvents) : sharedEvents;
   const schedule = options.schedule ?? new LearnedSchedule(config.schedule);
+  // No accounts of its own: every generation names its account, chosen by the pool.
   const client = new BingClient({
     ...config.bing,
     // The expected times scale with the simulator's clock (TIME_SCALE), as the schedule's priors do.
     pendingLimitMs: scaled(DEFAULT_PENDING_LIMIT_MS, config.schedule.timeScale),
-    // Every generation names its account, chosen by the pool.
-    accounts: [],
     schedule,
   });
   // What the schedule learned is kept beside the tasks (shared through Redis in cluster mode).

@@ -4,7 +4,7 @@
  * `maxBytes` read, within the deadline.
  */
 import { request } from 'undici';
-import type { FetchedImage, FetchImage } from '../tasks/video-image.js';
+import type { FetchImage } from '../tasks/video-image.js';
 
 export const fetchImage: FetchImage = async (url, { maxBytes, timeoutMs }, signal) => {
   const deadline = AbortSignal.timeout(timeoutMs);
@@ -37,7 +37,7 @@ export const fetchImage: FetchImage = async (url, { maxBytes, timeoutMs }, signa
       chunks.push(chunk);
     }
     return { outcome: 'ok', bytes: Buffer.concat(chunks) };
-  } catch (error) {
+  } catch {
     if (signal?.aborted) throw signal.reason;
     return { outcome: deadline.aborted ? 'timeout' : 'unreachable' };
   }

@@ -2,7 +2,6 @@
 export class Counters {
   readonly #limit: number;
   readonly #counts = new Map<string, number>();
-  #total = 0;
 
   constructor(limit: number) {
     this.#limit = limit;
@@ -13,21 +12,14 @@ export class Counters {
     const count = this.#counts.get(key) ?? 0;
     if (count >= this.#limit) return undefined;
     this.#counts.set(key, count + 1);
-    this.#total += 1;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.#total -= 1;
       const left = (this.#counts.get(key) ?? 1) - 1;
       if (left <= 0) this.#counts.delete(key);
       else this.#counts.set(key, left);
     };
-  }
-
-  /** Held now, over every key. */
-  get total(): number {
-    return this.#total;
   }
 
   get limit(): number {

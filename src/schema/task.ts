@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { ServiceError } from '../tasks/errors.js';
+import type { TaskWatch } from '../tasks/events.js';
 import type { TaskPage } from '../tasks/store.js';
 import type { Task } from '../tasks/task.js';
 import { builder } from './builder.js';
@@ -90,7 +91,7 @@ builder.subscriptionFields((t) => ({
 }));
 
 /** Starts a watch; its expected refusals (unknown task, too many subscriptions) become coded GraphQL errors. */
-export async function watchOrNotFound(watch: () => Promise<AsyncGenerator<Task>>): Promise<AsyncGenerator<Task>> {
+export async function watchOrNotFound(watch: () => Promise<TaskWatch>): Promise<TaskWatch> {
   try {
     return await watch();
   } catch (error) {

@@ -90,9 +90,9 @@ export class Admission {
     return this.#slots.force();
   }
 
-  /** What is held and waiting now, over every caller (the metrics' gauges). */
-  load(): { queued: number; subscriptions: number } {
-    return { queued: this.#slots.waiting, subscriptions: this.#subscriptions.total };
+  /** Generations waiting for a Bing slot now, over every caller (a metrics gauge). */
+  queued(): number {
+    return this.#slots.waiting;
   }
 
   /** Holds one of the caller's subscriptions open, or throws RATE_LIMITED. */

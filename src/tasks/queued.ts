@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { clientOf } from './admission.js';
 import { ServiceError } from './errors.js';
-import { watchTask, type TaskEvents } from './events.js';
+import { watchTask, type TaskEvents, type TaskWatch } from './events.js';
 import type { GenerationEvent, Generations, Submitted } from './generations.js';
 import type { Attempt, GenerationQueue, Work } from './queue.js';
 import type { TaskRecord } from './record.js';
@@ -124,7 +124,7 @@ export class QueuedGenerations {
       throw ServiceError.from(error);
     }
     // Subscribed before the job is queued, so no step of the worker can be missed.
-    const watching = watchTask(events, task.id, () => store.get(task.id));
+    const watching = await watchTask(events, task.id, () => store.get(task.id));
     try {
       await watching.next();
       try {
@@ -140,17 +140,12 @@ export class QueuedGenerations {
       if (!slotFree && !waitWhenQueued) return task;
       return await this.#follow(task, work, watching, answered);
     } finally {
-      void watching.return(undefined);
+      void watching.return();
     }
   }
 
   /** Follows the task until `answered`, its deadline, or this instance's stop. */
-  async #follow(
-    task: Task,
-    work: Work,
-    watching: AsyncGenerator<Task>,
-    answered: (task: Task) => boolean,
-  ): Promise<Task> {
+  async #follow(task: Task, work: Work, watching: TaskWatch, answered: (task: Task) => boolean): Promise<Task> {
     const { store, queue, stopping } = this.#deps;
     let timer: NodeJS.Timeout | undefined;
     let onStop: (() => void) | undefined;

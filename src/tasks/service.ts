@@ -9,7 +9,7 @@ import type { Release } from '../limits/slots.js';
 import { ACCOUNT_STATE_NAMES, type AccountInfo, type AccountState } from './accounts.js';
 import { Admission, clientOf, type ServiceLimits } from './admission.js';
 import { ServiceError, notFound } from './errors.js';
-import { watchTask, type TaskEvents } from './events.js';
+import { watchTask, type TaskEvents, type TaskWatch } from './events.js';
 import type {
   AccountBoosts,
   GenerationEvent,
@@ -85,6 +85,8 @@ export class TaskService {
   /** Cluster mode: generations go through the shared queue, and any instance's worker runs them. */
   readonly #queue: GenerationQueue | undefined;
   readonly #queued: QueuedGenerations | undefined;
+  /** Subscriptions open on this instance (in cluster mode too, where the limit is counted in Redis). */
+  #watching = 0;
 
   constructor(
     generations: Generations,
@@ -177,7 +179,7 @@ export class TaskService {
 
   /** Generations waiting for a slot in this process, and subscriptions open on it. */
   load(): { queued: number; subscriptions: number } {
-    return this.#admission.load();
+    return { queued: this.#admission.queued(), subscriptions: this.#watching };
   }
 
   async getTask(id: string, caller: Caller): Promise<Task | undefined> {
@@ -201,16 +203,22 @@ export class TaskService {
    * The task's current state, then each change, ending after a terminal state. NOT_FOUND when unknown,
    * RATE_LIMITED when the caller has too many subscriptions open.
    */
-  async watch(id: string, caller: Caller, kind?: TaskKind): Promise<AsyncGenerator<Task>> {
+  async watch(id: string, caller: Caller, kind?: TaskKind): Promise<TaskWatch> {
     const task = await this.getTask(id, caller);
     if (!task || (kind && task.kind !== kind)) throw notFound();
     // Cluster mode: the limit counts every instance's subscriptions.
     const release = this.#queue
       ? await this.#queue.holdSubscription(clientOf(caller))
       : this.#admission.subscription(caller);
-    return held(
-      watchTask(this.#events, id, () => this.#store.get(id)),
-      release,
+    this.#watching += 1;
+    return watchTask(
+      this.#events,
+      id,
+      () => this.#store.get(id),
+      () => {
+        this.#watching -= 1;
+        release();
+      },
     );
   }
 
@@ -502,14 +510,5 @@ export class TaskService {
     const settle = () => this.#running.delete(work);
     work.then(settle, settle);
     return work;
-  }
-}
-
-/** `source`, releasing `release` once when it ends, however it ends. */
-async function* held<T>(source: AsyncGenerator<T>, release: Release): AsyncGenerator<T> {
-  try {
-    yield* source;
-  } finally {
-    release();
   }
 }

@@ -76,7 +76,7 @@ it("sees another instance's changes after the current state, skips stale ones, e
   let stored = task('QUEUED', 1);
   const seen: string[] = [];
   const watching = (async () => {
-    for await (const t of watchTask(b.events, 't1', async () => stored)) seen.push(`${t.status}@${t.updatedAt}`);
+    for await (const t of await watchTask(b.events, 't1', async () => stored)) seen.push(`${t.status}@${t.updatedAt}`);
   })();
   await expect.poll(() => channels(a.publisher)).toEqual(['e:task:t1']);
   await a.events.publish(task('QUEUED', 1)); // the same state again: not repeated
@@ -91,7 +91,9 @@ it("sees another instance's changes after the current state, skips stale ones, e
 
 it('holds one Redis subscription per task for any number of watchers, and ends at once for a finished task', async () => {
   const a = await instance('one');
-  const watchers = Array.from({ length: 20 }, () => watchTask(a.events, 't2', async () => task('PROCESSING', 1, 't2')));
+  const watchers = await Promise.all(
+    Array.from({ length: 20 }, () => watchTask(a.events, 't2', async () => task('PROCESSING', 1, 't2'))),
+  );
   const firsts = await Promise.all(watchers.map((w) => w.next()));
   expect(firsts.every((r) => r.value?.status === 'PROCESSING')).toBe(true);
   expect(await channels(a.publisher)).toEqual(['one:task:t2']);
@@ -105,17 +107,17 @@ it('holds one Redis subscription per task for any number of watchers, and ends a
   await expect.poll(() => channels(a.publisher)).toEqual([]);
 
   const done: string[] = [];
-  for await (const t of watchTask(a.events, 't3', async () => task('COMPLETED', 5, 't3'))) done.push(t.status);
+  for await (const t of await watchTask(a.events, 't3', async () => task('COMPLETED', 5, 't3'))) done.push(t.status);
   expect(done).toEqual(['COMPLETED']);
   const none: string[] = [];
-  for await (const t of watchTask(a.events, 't4', async () => undefined)) none.push(t.status);
+  for await (const t of await watchTask(a.events, 't4', async () => undefined)) none.push(t.status);
   expect(none).toEqual([]);
 });
 
 it('reads the current state again when Redis comes back, so a change published during the outage is not missed', async () => {
   let stored = task('PROCESSING', 1);
   const a = await instance('outage', async () => stored);
-  const watcher = watchTask(a.events, 't1', async () => stored);
+  const watcher = await watchTask(a.events, 't1', async () => stored);
   expect((await watcher.next()).value?.status).toBe('PROCESSING');
   const next = watcher.next();
   await server.stop();
@@ -123,4 +125,22 @@ it('reads the current state again when Redis comes back, so a change published d
   await server.start();
   expect((await next).value?.status).toBe('COMPLETED');
   expect((await watcher.next()).done).toBe(true);
+});
+
+it("drops the task's Redis subscription as soon as its watchers stop, while they wait for a change", async () => {
+  // Nothing is published: the release cannot wait for a change.
+  const a = await instance('gone');
+  const watchers = await Promise.all(
+    Array.from({ length: 3 }, () => watchTask(a.events, 't5', async () => task('PROCESSING', 1, 't5'))),
+  );
+  for (const watcher of watchers) expect((await watcher.next()).value?.status).toBe('PROCESSING');
+  const pending = watchers.map((watcher) => watcher.next());
+  expect(await channels(a.publisher)).toEqual(['gone:task:t5']);
+  await watchers[0]!.return();
+  await watchers[1]!.return();
+  // One watcher left: the subscription stays for it.
+  expect(await channels(a.publisher)).toEqual(['gone:task:t5']);
+  await watchers[2]!.return();
+  await expect.poll(() => channels(a.publisher)).toEqual([]);
+  expect(await Promise.all(pending)).toEqual(Array.from({ length: 3 }, () => ({ done: true, value: undefined })));
 });

@@ -1,31 +1,15 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, noChromium } from '../support/chromium.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
-// .ci/run installs Debian's chromium, and in CI a missing browser fails the test. A developer machine
-// without chromium skips it (apt-get install chromium to run it).
-describe.skipIf(!existsSync(CHROMIUM) && !process.env['CI'])('GraphiQL in a real browser', () => {
+describe.skipIf(noChromium)('GraphiQL in a real browser', () => {
   let stack: Stack;
   let browser: Browser;
 
   beforeAll(async () => {
     stack = await startStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

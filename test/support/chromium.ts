@@ -1,4 +1,4 @@
-/** Debian's chromium driven by playwright-core, launched the way the GraphiQL browser test does. */
+/** Debian's chromium driven by playwright-core, launched one way for every browser test. */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
-/** .ci/run installs chromium, and in CI a missing browser fails the tests; elsewhere they are skipped. */
+/** .ci/run installs chromium, and in CI a missing browser fails the tests; elsewhere they are skipped (apt-get install chromium to run them). */
 export const noChromium = !existsSync(CHROMIUM) && !process.env['CI'];
 
 export function launchChromium(): Promise<Browser> {

@@ -1,6 +1,6 @@
 /** The service in process: a fake generation source, the memory store, the in-process events. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalTaskEvents } from '../../src/tasks/events.js';
+import { LocalTaskEvents, type TaskWatch } from '../../src/tasks/events.js';
 import type { Submitted } from '../../src/tasks/generations.js';
 import { MemoryTaskStore } from '../../src/tasks/memory-store.js';
 import { TaskService, type TaskServiceOptions } from '../../src/tasks/service.js';
@@ -38,7 +38,7 @@ beforeEach(async () => {
 });
 afterEach(() => service.stop());
 
-async function collect(watch: AsyncGenerator<Task>): Promise<Task['status'][]> {
+async function collect(watch: TaskWatch): Promise<Task['status'][]> {
   const seen: Task['status'][] = [];
   for await (const task of watch) seen.push(task.status);
   return seen;
@@ -145,11 +145,34 @@ describe('watching', () => {
     await a.next();
     await b.next();
     await expect(service.watch(task.id, ALICE)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
-    await a.return(undefined);
+    await a.return();
     const c = await service.watch(task.id, ALICE);
     await c.next();
-    await b.return(undefined);
-    await c.return(undefined);
+    await b.return();
+    await c.return();
+  });
+
+  it('lets go at once of a watch whose consumer stops while it waits for a change', async () => {
+    const created = service.createVideo({ query: 'waves' }, ALICE);
+    generations.accept(await generations.next<Submitted>('submitVideo'));
+    const task = await created;
+    const watches = [await service.watch(task.id, ALICE), await service.watch(task.id, ALICE)];
+    for (const watch of watches) expect((await watch.next()).value).toMatchObject({ status: 'PROCESSING' });
+    expect(service.load().subscriptions).toBe(2);
+    // Each waits for the task's next change, which does not come.
+    const pending = watches.map((watch) => watch.next());
+    for (const watch of watches) expect(await watch.return()).toEqual({ done: true, value: undefined });
+    expect(service.load().subscriptions).toBe(0);
+    expect(await Promise.all(pending)).toEqual([
+      { done: true, value: undefined },
+      { done: true, value: undefined },
+    ]);
+    const again = [await service.watch(task.id, ALICE), await service.watch(task.id, ALICE)];
+    expect(service.load().subscriptions).toBe(2);
+    // A watch returned before it was ever read lets go as well.
+    for (const watch of again) await watch.return();
+    expect(service.load().subscriptions).toBe(0);
+    expect((await store.get(task.id))?.updatedAt).toBe(task.updatedAt);
   });
 });
 

@@ -15,7 +15,7 @@ describe('configFrom', () => {
     });
     expect(config.tasks.ttlMs).toBe(12 * 3_600_000);
     expect(config.bing.imageDeadlineMs).toBe(90_000);
-    expect(config.bing.accounts).toEqual([{ cookie: '_U=a' }, { cookie: '_U=b' }]);
+    expect(config.accounts.cookies).toEqual(['a', 'b']);
     expect(config.graphql.csrfPrevention).toBe(false);
     expect(config.host).toBe('0.0.0.0');
     expect(defaults().host).toBe('127.0.0.1');
@@ -45,11 +45,11 @@ describe('configFrom', () => {
       no_proxy: 'localhost,.internal',
       BING_SESSION_TTL: '10m',
     });
-    expect(config.bing.accounts).toEqual([
-      { cookie: '_U=solo' },
-      { cookie: 'MUID=1; _U=one; _SS=x' },
-      { cookie: '_U=two; SRCHUID=V=2' },
-      { cookie: 'KievRPSSecAuth=k; _U=three' },
+    expect(config.accounts.cookies).toEqual([
+      'solo',
+      'MUID=1; _U=one; _SS=x',
+      '_U=two; SRCHUID=V=2',
+      'KievRPSSecAuth=k; _U=three',
     ]);
     expect(config.bing.proxy).toEqual({
       httpsProxy: 'http://user:pw@proxy.example:3128',
