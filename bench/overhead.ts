@@ -342,6 +342,12 @@ function goals(median: MedianOf): Goal[] {
 
 const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
 
+/** A note kept beside the benchmark in bench/profiles/, under its caption; nothing when the file is not there. */
+function notes(file: string, caption: string): string[] {
+  const path = join(ROOT, 'bench', 'profiles', file);
+  return existsSync(path) ? [caption, '', readFileSync(path, 'utf8').trim(), ''] : [];
+}
+
 /**
  * Each server case under load in one process started with --cpu-prof; the profile is written when the
  * server exits, and each case's share is read from its own window of samples (a margin trimmed off each end).
@@ -394,24 +400,16 @@ async function profile(options: BenchOptions): Promise<RunResult & { lines: stri
         '',
       );
     }
-    const left = join(ROOT, 'bench', 'profiles', 'overhead-left.md');
-    if (existsSync(left)) {
-      lines.push(
+    lines.push(
+      ...notes(
+        'overhead-left.md',
         '**What is left** (bench/profiles/overhead-left.md, written from these profiles and from trials):',
-        '',
-        readFileSync(left, 'utf8').trim(),
-        '',
-      );
-    }
-    const before = join(ROOT, 'bench', 'profiles', 'overhead-before.md');
-    if (existsSync(before)) {
-      lines.push(
+      ),
+      ...notes(
+        'overhead-before.md',
         '**Before**: the same benchmark on earlier code, kept in bench/profiles/overhead-before.md (each part says which code, and how loaded the machine was):',
-        '',
-        readFileSync(before, 'utf8').trim(),
-        '',
-      );
-    }
+      ),
+    );
     return { measurements: [], problems: [], lines };
   } finally {
     await Promise.all([loader.stop(), sim.stop()]);
