@@ -342,6 +342,12 @@ function goals(median: MedianOf): Goal[] {
 
 const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
 
+/** A note kept beside the benchmark in bench/profiles/, under its caption; nothing when the file is not there. */
+function notes(file: string, caption: string): string[] {
+  const path = join(ROOT, 'bench', 'profiles', file);
+  return existsSync(path) ? [caption, '', readFileSync(path, 'utf8').trim(), ''] : [];
+}
+
 /**
  * Each server case under load in one process started with --cpu-prof; the profile is written when the
  * server exits, and each case's share is read from its own window of samples (a margin trimmed off each end).
@@ -394,15 +400,16 @@ async function profile(options: BenchOptions): Promise<RunResult & { lines: stri
         '',
       );
     }
-    const before = join(ROOT, 'bench', 'profiles', 'overhead-before.md');
-    if (existsSync(before)) {
-      lines.push(
-        '**Before**: the same benchmark on the code before the per-request work (a SQLite COUNT per /health, REST answers through a promise chain and setHeader, Yoga with graphql-js only), kept in bench/profiles/overhead-before.md:',
-        '',
-        readFileSync(before, 'utf8').trim(),
-        '',
-      );
-    }
+    lines.push(
+      ...notes(
+        'overhead-left.md',
+        '**What is left** (bench/profiles/overhead-left.md, written from these profiles and from trials):',
+      ),
+      ...notes(
+        'overhead-before.md',
+        '**Before**: the same benchmark on earlier code, kept in bench/profiles/overhead-before.md (each part says which code, and how loaded the machine was):',
+      ),
+    );
     return { measurements: [], problems: [], lines };
   } finally {
     await Promise.all([loader.stop(), sim.stop()]);
@@ -418,6 +425,7 @@ export const overheadBenchmark: Benchmark = {
     return [
       `The server runs as \`npm start\` runs it: \`npm run build\`, then \`node dist/main.js\` on its embedded defaults (SQLite store in a fresh DATA_DIR, one process, LOG_LEVEL=info), with NODE_ENV=production, pointed at the simulator. The bare handler (bench/bare-server.ts) answers the same JSON and headers as REST /health. Server, bare handler, simulator and load generator (autocannon, ${CONNECTIONS} connections, bench/load-generator.ts) each run in their own process.`,
       `Alternating: after a ${warmup} s warm-up of each case, ${rounds} rounds load every case in turn for ${slice} s (each round starting one case later), so that other work on the machine (2 cores, shared) weighs on all cases alike. A case's ratio is the median over the rounds of its 2xx answers per second over the bare handler's in the same round; req/s and p99 are medians of the slices. Server CPU is the server process's user + system time (from /proc) per 2xx answer, median of the slices: it is less sensitive to the machine's load than req/s. Any error or non-2xx answer makes the run fail.`,
+      "What the ratios assume: the load generator (one process, one core) and each server (one core) share the 2 cores with whatever else runs. On a quiet machine every server is bound by its own CPU per answer, and the ratio is close to the bare handler's CPU per answer over the server's; when other work keeps the cores busy, every target waits for a core alike and the ratios move towards 1 (the bare handler loses most). So the ratios of runs on differently loaded machines are not comparable: the machine load table says how busy each run was. Server CPU includes the kernel's time in `writev`, where the answer wakes the load generator; on this machine (a VM) the wake-up seems to cost more the longer the load generator has waited, and savings add up to more than their parts (in a trial, the request tracking and its AsyncLocalStorage taken out one at a time saved 2-4 µs per /task/:taskId answer each, together 18 µs).",
       `The task reads ask for one completed image task in the store. GraphQL POSTs send \`application/json\` (so CSRF prevention lets them through); task(id) sends \`${TASK_QUERY}\` with its id as a variable. GraphQL GET asks for \`${OPTIONS_QUERY}\`, which the server answers from a cache with an ETag (options never change while it runs); nothing else is cached. autocannon measures latency in whole milliseconds: in the ratio a p99 of 0 counts as 1 ms.`,
     ];
   },

@@ -50,8 +50,14 @@ export function fingerprint(cookie: string): string {
   return createHash('sha256').update(cookie).digest('hex').slice(0, 12);
 }
 
+const DAY_MS = 86_400_000;
+/** The last day named, since every view of every account asks (each /health, several times). */
+let named = { index: Number.NaN, day: '' };
+
 export function utcDay(now: number): string {
-  return new Date(now).toISOString().slice(0, 10);
+  const index = Math.floor(now / DAY_MS);
+  if (index !== named.index) named = { index, day: new Date(now).toISOString().slice(0, 10) };
+  return named.day;
 }
 
 export function freshRecord(id: string, label: string, now: number): AccountRecord {

@@ -235,8 +235,10 @@ export class AccountPool {
   }
 
   counts(): Record<AccountState, number> {
+    const now = this.#now();
     const counts = Object.fromEntries(ACCOUNT_STATES.map((state) => [state, 0])) as Record<AccountState, number>;
-    for (const view of this.list()) counts[view.state] += 1;
+    // The states alone: /health asks for them on every probe, without the views or their order.
+    for (const entry of this.#configured()) counts[this.#state(entry, now)] += 1;
     return counts;
   }
 

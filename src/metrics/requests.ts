@@ -36,7 +36,8 @@ export function trackRequest(req: IncomingMessage, res: ServerResponse, path: st
   const id = requestIdOf(req);
   res.setHeader('x-request-id', id);
   const started = performance.now();
-  res.once('close', () => {
+  // 'close' comes once per response: `on` spares the wrapper `once` makes.
+  res.on('close', () => {
     const route = routeOf(path);
     metrics.http.inc({ route, status: res.headersSent ? String(res.statusCode) : 'aborted' });
     metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);

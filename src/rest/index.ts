@@ -97,27 +97,25 @@ export function createRestHandler(deps: RestDeps): RestHandler {
     }
     const path = pathOf(req.url);
     const started = Date.now();
-    const reply = (reply: Reply | undefined) => {
-      if (!reply) return;
-      const corsOf = corsHeaders(cors, req.headers.origin);
-      // The rest of an unread body is not worth reading: the connection ends with this answer.
-      send(res, reply, unreadBody(req) ? { ...corsOf, connection: 'close' } : corsOf);
-      if (log.isLevelEnabled('debug'))
-        log.debug({ method: req.method, path, status: reply.status, ms: Date.now() - started }, 'REST request');
-    };
     const written = (error: unknown) => {
       log.error({ err: error, method: req.method, path }, 'REST answer could not be written');
       if (!res.destroyed) res.destroy();
     };
-    const result = answer(req, path, routes, log);
-    if (!(result instanceof Promise)) {
+    const reply = (reply: Reply | undefined) => {
+      if (!reply) return;
       try {
-        reply(result);
+        const corsOf = corsHeaders(cors, req.headers.origin);
+        // The rest of an unread body is not worth reading: the connection ends with this answer.
+        send(res, reply, unreadBody(req) ? { ...corsOf, connection: 'close' } : corsOf);
+        if (log.isLevelEnabled('debug'))
+          log.debug({ method: req.method, path, status: reply.status, ms: Date.now() - started }, 'REST request');
       } catch (error) {
         written(error);
       }
-      return;
-    }
-    result.then(reply).catch(written);
+    };
+    const result = answer(req, path, routes, log);
+    // answer() has caught what the route threw: one step after it, not a chain of them.
+    if (result instanceof Promise) void result.then(reply, written);
+    else reply(result);
   };
 }

@@ -193,7 +193,9 @@ export function createRoutes({ service, config, auth }: RestDeps): Route[] {
           return taskNotFound();
         }
         const task = await service.getTask(id, who);
-        return task ? success(withMirrors(taskView(task), await service.mirrorsOf(task))) : taskNotFound();
+        if (!task) return taskNotFound();
+        const mirrors = service.mirrorsOf(task);
+        return success(withMirrors(taskView(task), mirrors && (await mirrors)));
       },
     },
     {

@@ -16,9 +16,13 @@ export const ImageType = builder.simpleObject('Image', {
   }),
 });
 
-const images = async (task: ImageTask, _: unknown, { service }: GraphQLContext) => {
-  const mirrors = await service.mirrorsOf(task);
-  return task.images.map((url, i) => ({ url, mirrorUrl: mirrors?.[i] ?? null }));
+const imageList = (task: ImageTask, mirrors: Array<string | null> | undefined) =>
+  task.images.map((url, i) => ({ url, mirrorUrl: mirrors?.[i] ?? null }));
+
+// Synchronous without the mirror: the whole task read then runs without a promise.
+const images = (task: ImageTask, _: unknown, { service }: GraphQLContext) => {
+  const mirrors = service.mirrorsOf(task);
+  return mirrors ? mirrors.then((found) => imageList(task, found)) : imageList(task, undefined);
 };
 
 builder.objectRef<ImageTask>('ImageTask').implement({

@@ -193,9 +193,9 @@ export class TaskService {
 
   /**
    * The mirrored copies of the task's media (its images, or its video), each the path it is served at or
-   * null while there is none; undefined when the mirror is off.
+   * null while there is none; undefined, at once, when the mirror is off (a read then waits for nothing).
    */
-  async mirrorsOf(task: Task): Promise<Array<string | null> | undefined> {
+  mirrorsOf(task: Task): Promise<Array<string | null>> | undefined {
     return this.#options.media?.mirrorsOf(task);
   }
 
